@@ -1,0 +1,30 @@
+// The `res` dialect: types, attributes and ops of residual networks.
+#ifndef RES_DIALECT_RESDIALECT_H
+#define RES_DIALECT_RESDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialect/ResDialect.h.inc"
+#include "dialect/ResEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialect/ResAttrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialect/ResOps.h.inc"
+
+namespace res {
+/// Name of the argument/result attribute that keeps the DSL's input and
+/// output names on the model function.
+constexpr llvm::StringLiteral kNameAttr = "res.name";
+} // namespace res
+
+#endif

@@ -1,0 +1,299 @@
+// Builders and verifiers of the `res` ops. Shape rules live in ShapeRules.cpp
+// so the frontend reports the same mismatches at the `.res` source.
+#include "dialect/ResDialect.h"
+#include "dialect/ShapeRules.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace res;
+
+namespace {
+
+int64_t dimOf(Type type, unsigned i) {
+  auto t = cast<RankedTensorType>(type);
+  int64_t d = t.getDimSize(i);
+  return ShapedType::isDynamic(d) ? kDynamicDim : d;
+}
+
+std::string shapeString(llvm::ArrayRef<int64_t> dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += dims[i] < 0 ? "?" : std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+llvm::SmallVector<int64_t> dimsOf(Type type) {
+  llvm::SmallVector<int64_t> dims;
+  auto t = cast<RankedTensorType>(type);
+  for (unsigned i = 0; i < t.getRank(); ++i)
+    dims.push_back(dimOf(t, i));
+  return dims;
+}
+
+/// Checks that `result` has exactly the dims the op's rule gives.
+LogicalResult checkResultShape(Operation *op, Type result,
+                               llvm::ArrayRef<int64_t> expected) {
+  auto got = dimsOf(result);
+  if (llvm::ArrayRef<int64_t>(got) != expected)
+    return op->emitOpError("result shape ")
+           << shapeString(got) << " does not match the expected "
+           << shapeString(expected);
+  return success();
+}
+
+LogicalResult checkPairAttr(Operation *op, StringRef name,
+                            llvm::ArrayRef<int64_t> values, int64_t minimum) {
+  if (values.size() != 2)
+    return op->emitOpError() << "'" << name << "' needs 2 values, got "
+                             << values.size();
+  for (int64_t v : values)
+    if (v < minimum)
+      return op->emitOpError() << "'" << name << "' must be at least "
+                               << minimum << ", got " << v;
+  return success();
+}
+
+LogicalResult checkVector(Operation *op, StringRef what, Type type,
+                          int64_t size) {
+  int64_t got = dimOf(type, 0);
+  if (size >= 0 && got != size)
+    return op->emitOpError() << what << " has " << got
+                             << " elements, expected " << size;
+  return success();
+}
+
+/// Spatial output dims of a windowed op, rejecting windows that do not fit.
+LogicalResult windowDims(Operation *op, Type input,
+                         llvm::ArrayRef<int64_t> kernel,
+                         llvm::ArrayRef<int64_t> stride,
+                         llvm::ArrayRef<int64_t> pad,
+                         llvm::ArrayRef<int64_t> dilation,
+                         llvm::SmallVectorImpl<int64_t> &out) {
+  for (unsigned i = 0; i < 2; ++i) {
+    int64_t in = dimOf(input, 2 + i);
+    int64_t size =
+        windowOutputSize(in, kernel[i], stride[i], pad[i], dilation[i]);
+    if (in >= 0 && size <= 0)
+      return op->emitOpError() << "window of " << kernel[i]
+                               << " does not fit the input size " << in;
+    out.push_back(size);
+  }
+  return success();
+}
+
+/// The one block of a residual/repeat region must take the op's input and
+/// yield `yielded`.
+LogicalResult checkRegion(Operation *op, Region &region, StringRef name,
+                          Type input, Type yielded) {
+  if (region.empty())
+    return op->emitOpError() << "'" << name << "' region is empty";
+  Block &block = region.front();
+  if (block.getNumArguments() != 1 || block.getArgument(0).getType() != input)
+    return op->emitOpError() << "'" << name
+                             << "' region must take one argument of type "
+                             << input;
+  auto yield = dyn_cast<YieldOp>(block.getTerminator());
+  if (!yield)
+    return op->emitOpError() << "'" << name
+                             << "' region must end in res.yield";
+  if (yield.getValue().getType() != yielded)
+    return yield.emitOpError() << "yields " << yield.getValue().getType()
+                               << " but the " << name << " must give "
+                               << yielded;
+  return success();
+}
+
+} // namespace
+
+LogicalResult ParamOp::verify() {
+  if (auto value = getValueAttr())
+    if (value.getType() != getType())
+      return emitOpError("value of type ")
+             << value.getType() << " does not match the declared type "
+             << getType();
+  auto type = cast<RankedTensorType>(getType());
+  if (!type.hasStaticShape())
+    return emitOpError("parameter shapes must be static, got ") << type;
+  return success();
+}
+
+LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto param = symbols.lookupNearestSymbolFrom<ParamOp>(*this, getParamAttr());
+  if (!param)
+    return emitOpError("unknown parameter ") << getParamAttr();
+  if (param.getType() != getType())
+    return emitOpError("type ")
+           << getType() << " does not match parameter " << getParamAttr()
+           << " of type " << param.getType();
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  if (failed(checkPairAttr(*this, "stride", getStride(), 1)) ||
+      failed(checkPairAttr(*this, "padding", getPadding(), 0)) ||
+      failed(checkPairAttr(*this, "dilation", getDilation(), 1)))
+    return failure();
+  int64_t groups = getGroups();
+  if (groups < 1)
+    return emitOpError("groups must be at least 1, got ") << groups;
+  auto w = dimsOf(getWeight().getType());
+  int64_t cin = dimOf(getInput().getType(), 1);
+  if (cin >= 0 && cin != w[1] * groups)
+    return emitOpError("input has ")
+           << cin << " channels but the weight " << shapeString(w)
+           << " with groups=" << groups << " expects " << w[1] * groups;
+  if (w[0] % groups != 0)
+    return emitOpError("output channels ")
+           << w[0] << " are not divisible by groups=" << groups;
+  if (getBias() && failed(checkVector(*this, "bias", getBias().getType(), w[0])))
+    return failure();
+  llvm::SmallVector<int64_t> expected = {dimOf(getInput().getType(), 0), w[0]};
+  if (failed(windowDims(*this, getInput().getType(), {w[2], w[3]},
+                        getStride(), getPadding(), getDilation(), expected)))
+    return failure();
+  return checkResultShape(*this, getType(), expected);
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  if (type.getRank() < 2)
+    return emitOpError("input must have a channel dimension");
+  int64_t c = dimOf(type, 1);
+  for (auto [what, value] :
+       {std::pair<StringRef, Value>{"weight", getWeight()},
+        {"bias", getBias()},
+        {"running_mean", getRunningMean()},
+        {"running_var", getRunningVar()}})
+    if (failed(checkVector(*this, what, value.getType(), c)))
+      return failure();
+  if (!(getEpsilon().convertToDouble() > 0))
+    return emitOpError("epsilon must be positive");
+  if (getResult().getType() != type)
+    return emitOpError("result type must equal the input type");
+  return success();
+}
+
+template <typename PoolOp>
+static LogicalResult verifyPool(PoolOp op) {
+  if (failed(checkPairAttr(op, "kernel", op.getKernel(), 1)) ||
+      failed(checkPairAttr(op, "stride", op.getStride(), 1)) ||
+      failed(checkPairAttr(op, "padding", op.getPadding(), 0)))
+    return failure();
+  for (unsigned i = 0; i < 2; ++i)
+    if (op.getPadding()[i] * 2 > op.getKernel()[i])
+      return op.emitOpError("padding must be at most half the kernel size");
+  llvm::SmallVector<int64_t> expected = {dimOf(op.getInput().getType(), 0),
+                                         dimOf(op.getInput().getType(), 1)};
+  if (failed(windowDims(op, op.getInput().getType(), op.getKernel(),
+                        op.getStride(), op.getPadding(), {1, 1}, expected)))
+    return failure();
+  return checkResultShape(op, op.getType(), expected);
+}
+
+LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
+LogicalResult AvgPool2DOp::verify() { return verifyPool(*this); }
+
+LogicalResult GlobalAvgPoolOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  return checkResultShape(*this, getType(), {in[0], in[1]});
+}
+
+LogicalResult FlattenOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  if (in.size() < 2)
+    return emitOpError("input must have at least 2 dimensions");
+  int64_t features = 1;
+  for (size_t i = 1; i < in.size(); ++i)
+    features = (in[i] < 0 || features < 0) ? kDynamicDim : features * in[i];
+  return checkResultShape(*this, getType(), {in[0], features});
+}
+
+LogicalResult DenseOp::verify() {
+  auto w = dimsOf(getWeight().getType());
+  auto in = dimsOf(getInput().getType());
+  if (in[1] >= 0 && in[1] != w[1])
+    return emitOpError("input has ")
+           << in[1] << " features but the weight " << shapeString(w)
+           << " expects " << w[1];
+  if (getBias() && failed(checkVector(*this, "bias", getBias().getType(), w[0])))
+    return failure();
+  return checkResultShape(*this, getType(), {in[0], w[0]});
+}
+
+LogicalResult UpsampleOp::verify() {
+  int64_t f = getFactor();
+  if (f < 1)
+    return emitOpError("factor must be at least 1, got ") << f;
+  auto in = dimsOf(getInput().getType());
+  auto scaled = [f](int64_t d) { return d < 0 ? d : d * f; };
+  return checkResultShape(*this, getType(),
+                          {in[0], in[1], scaled(in[2]), scaled(in[3])});
+}
+
+LogicalResult ConcatOp::verify() {
+  auto a = dimsOf(getLhs().getType());
+  auto b = dimsOf(getRhs().getType());
+  if (a.size() != b.size() || a.size() < 2)
+    return emitOpError("operands must have the same rank, at least 2");
+  llvm::SmallVector<int64_t> expected(a);
+  for (size_t i = 0; i < a.size(); ++i)
+    if (i != 1 && a[i] != b[i])
+      return emitOpError("operand shapes ")
+             << shapeString(a) << " and " << shapeString(b)
+             << " differ outside the channel dimension";
+  expected[1] = (a[1] < 0 || b[1] < 0) ? kDynamicDim : a[1] + b[1];
+  return checkResultShape(*this, getType(), expected);
+}
+
+void ResidualOp::build(OpBuilder &builder, OperationState &state,
+                       Type resultType, Value input) {
+  state.addOperands(input);
+  state.addTypes(resultType);
+  state.addRegion();
+  state.addRegion();
+}
+
+LogicalResult ResidualOp::verify() {
+  for (double s : {getBranchScale().convertToDouble(),
+                   getOutputScale().convertToDouble()})
+    if (!std::isfinite(s))
+      return emitOpError("scales must be finite");
+  Type in = getInput().getType(), out = getType();
+  if (failed(checkRegion(*this, getBranch(), "branch", in, out)))
+    return failure();
+  if (getShortcut().empty()) {
+    if (in != out)
+      return emitOpError("the branch changes the shape from ")
+             << in << " to " << out << " but the shortcut is the identity";
+    return success();
+  }
+  return checkRegion(*this, getShortcut(), "shortcut", in, out);
+}
+
+void RepeatOp::build(OpBuilder &builder, OperationState &state, Value input,
+                     int64_t count) {
+  state.addOperands(input);
+  state.addAttribute(getCountAttrName(state.name),
+                     builder.getI64IntegerAttr(count));
+  state.addTypes(input.getType());
+  state.addRegion();
+}
+
+LogicalResult RepeatOp::verify() {
+  if (getCount() < 1)
+    return emitOpError("count must be at least 1, got ") << getCount();
+  Type in = getInput().getType();
+  if (getType() != in)
+    return emitOpError("a tied repeat must keep the type ") << in;
+  return checkRegion(*this, getBody(), "body", in, in);
+}
+
+#define GET_OP_CLASSES
+#include "dialect/ResOps.cpp.inc"

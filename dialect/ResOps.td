@@ -1,0 +1,236 @@
+#ifndef RES_OPS_TD
+#define RES_OPS_TD
+
+include "dialect/ResBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+class Res_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Res_Dialect, mnemonic, traits>;
+
+// Every compute op may carry `layer`, the dotted path of the statement that
+// produced it (`layer1.0.conv1`), so tools can name what they report on.
+defvar LayerAttr = (ins OptionalAttr<StrAttr>:$layer);
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Res_ParamOp : Res_Op<"param", [Symbol]> {
+  let summary = "a named parameter tensor, bound or supplied at run time";
+  let description = [{
+    Declares the parameter tensor `sym_name` (its PyTorch `state_dict` key).
+    With `value` the parameter is bound at compile time; without it, it is
+    supplied when the model runs. `buffer` marks tensors that are not trained
+    (BatchNorm running statistics), as PyTorch's buffers.
+
+    ```mlir
+    res.param @conv1.weight : tensor<16x3x3x3xf32>
+    res.param @bn1.running_mean : tensor<16xf32> {buffer}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<F32AnyTensor>:$type,
+                       OptionalAttr<ElementsAttr>:$value,
+                       UnitAttr:$buffer);
+  let assemblyFormat = "$sym_name `:` $type (`=` $value^)? attr-dict";
+  let hasVerifier = 1;
+}
+
+def Res_WeightOp : Res_Op<"weight",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads a parameter declared by `res.param`";
+  let arguments = (ins FlatSymbolRefAttr:$param);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = "$param attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+def Res_Conv2DOp : Res_Op<"conv2d", [Pure]> {
+  let summary = "2-D convolution, NCHW, weight [out, in/groups, kh, kw]";
+  let arguments = !con((ins F32Tensor4:$input, F32Tensor4:$weight,
+                            Optional<F32Tensor1>:$bias,
+                            DenseI64ArrayAttr:$stride,
+                            DenseI64ArrayAttr:$padding,
+                            DenseI64ArrayAttr:$dilation,
+                            I64Attr:$groups), LayerAttr);
+  let results = (outs F32Tensor4:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_BatchNormOp : Res_Op<"batch_norm", [Pure]> {
+  let summary = "batch normalisation over channels (dimension 1)";
+  let description = [{
+    Inference mode uses the running statistics:
+    y = (x - mean) / sqrt(var + epsilon) * weight + bias.
+  }];
+  let arguments = !con((ins F32AnyTensor:$input, F32Tensor1:$weight,
+                            F32Tensor1:$bias, F32Tensor1:$running_mean,
+                            F32Tensor1:$running_var,
+                            F64Attr:$epsilon, F64Attr:$momentum), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `,` $running_mean `,` $running_var attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_ActivationOp : Res_Op<"activation", [Pure, SameOperandsAndResultType]> {
+  let summary = "element-wise activation (identity, relu, gelu, sigmoid, tanh)";
+  let arguments = !con((ins Res_ActivationAttr:$kind, F32AnyTensor:$input),
+                       LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+}
+
+class Res_Pool2DOp<string mnemonic, string what> : Res_Op<mnemonic, [Pure]> {
+  let summary = what # " pooling over H and W";
+  let arguments = !con((ins F32Tensor4:$input,
+                            DenseI64ArrayAttr:$kernel,
+                            DenseI64ArrayAttr:$stride,
+                            DenseI64ArrayAttr:$padding), LayerAttr);
+  let results = (outs F32Tensor4:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_MaxPool2DOp : Res_Pool2DOp<"max_pool2d", "max">;
+// Padding counts as zeros in the average, as PyTorch's default
+// count_include_pad=True does.
+def Res_AvgPool2DOp : Res_Pool2DOp<"avg_pool2d", "average">;
+
+def Res_GlobalAvgPoolOp : Res_Op<"global_avg_pool", [Pure]> {
+  let summary = "mean over H and W: [N, C, H, W] to [N, C]";
+  let arguments = !con((ins F32Tensor4:$input), LayerAttr);
+  let results = (outs F32Tensor2:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_FlattenOp : Res_Op<"flatten", [Pure]> {
+  let summary = "[N, C, H, W] to [N, C*H*W]";
+  let arguments = !con((ins F32AnyTensor:$input), LayerAttr);
+  let results = (outs F32Tensor2:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_DenseOp : Res_Op<"dense", [Pure]> {
+  let summary = "fully connected on the last dimension, weight [out, in]";
+  let arguments = !con((ins F32Tensor2:$input, F32Tensor2:$weight,
+                            Optional<F32Tensor1>:$bias), LayerAttr);
+  let results = (outs F32Tensor2:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_UpsampleOp : Res_Op<"upsample", [Pure]> {
+  let summary = "nearest-neighbour upsampling of H and W by an integer factor";
+  let arguments = !con((ins F32Tensor4:$input, I64Attr:$factor), LayerAttr);
+  let results = (outs F32Tensor4:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_AddOp : Res_Op<"add", [Pure, SameOperandsAndResultType]> {
+  let summary = "element-wise sum (the DSL's `add NAME`)";
+  let arguments = !con((ins F32AnyTensor:$lhs, F32AnyTensor:$rhs), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Res_ConcatOp : Res_Op<"concat", [Pure]> {
+  let summary = "concatenation on channels (dimension 1)";
+  let arguments = !con((ins F32AnyTensor:$lhs, F32AnyTensor:$rhs), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_SoftmaxOp : Res_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax over the last dimension";
+  let arguments = !con((ins F32AnyTensor:$input), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Structure
+//===----------------------------------------------------------------------===//
+
+def Res_ResidualOp : Res_Op<"residual", [IsolatedFromAbove,
+    SingleBlock]> {
+  let summary = "y = after(output_scale * (S(x) + branch_scale * F(x)))";
+  let description = [{
+    `branch` computes F and `shortcut` computes S; an empty shortcut region is
+    the identity. Both regions take x as their one block argument and end in
+    `res.yield`. `after` is the post-activation; without it the block is a
+    pre-activation block.
+
+    ```mlir
+    %y = res.residual %x after relu {layer = "layer1.0"}
+        : tensor<?x16x32x32xf32> -> tensor<?x16x32x32xf32> branch {
+    ^bb0(%a: tensor<?x16x32x32xf32>):
+      ...
+      res.yield %f : tensor<?x16x32x32xf32>
+    }
+    ```
+  }];
+  let arguments = !con((ins F32AnyTensor:$input,
+                            DefaultValuedAttr<F64Attr, "1.0">:$branch_scale,
+                            DefaultValuedAttr<F64Attr, "1.0">:$output_scale,
+                            OptionalAttr<Res_ActivationAttr>:$after), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let regions = (region SizedRegion<1>:$branch, AnyRegion:$shortcut);
+  let assemblyFormat = [{
+    $input (`after` $after^)? attr-dict `:` type($input) `->` type($result)
+    `branch` $branch (`shortcut` $shortcut^)?
+  }];
+  let hasVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$resultType, "::mlir::Value":$input)>
+  ];
+  let extraClassDeclaration = [{
+    bool hasIdentityShortcut() { return getShortcut().empty(); }
+  }];
+}
+
+def Res_RepeatOp : Res_Op<"repeat", [IsolatedFromAbove,
+    SingleBlock, AllTypesMatch<["input", "result"]>]> {
+  let summary = "a weight-tied repeat: the body applied `count` times";
+  let description = [{
+    The body takes the current tensor as its block argument and yields the
+    next one, of the same type; its parameters are shared by every
+    iteration, so the op stays one op whatever the count.
+  }];
+  let arguments = !con((ins F32AnyTensor:$input, I64Attr:$count), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$input attr-dict `:` type($input) `body` $body";
+  let hasVerifier = 1;
+  let skipDefaultBuilders = 1;
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "int64_t":$count)>
+  ];
+}
+
+def Res_YieldOp : Res_Op<"yield", [Pure, Terminator, ReturnLike,
+    ParentOneOf<["ResidualOp", "RepeatOp"]>]> {
+  let summary = "ends a residual branch, shortcut or repeat body";
+  let arguments = (ins F32AnyTensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
+}
+
+#endif // RES_OPS_TD
