@@ -51,8 +51,8 @@ LogicalResult checkResultShape(Operation *op, Type result,
 LogicalResult checkPairAttr(Operation *op, StringRef name,
                             llvm::ArrayRef<int64_t> values, int64_t minimum) {
   if (values.size() != 2)
-    return op->emitOpError() << "'" << name << "' needs 2 values, got "
-                             << values.size();
+    return op->emitOpError()
+           << "'" << name << "' needs 2 values, got " << values.size();
   for (int64_t v : values)
     if (v < minimum)
       return op->emitOpError() << "'" << name << "' must be at least "
@@ -64,8 +64,8 @@ LogicalResult checkVector(Operation *op, StringRef what, Type type,
                           int64_t size) {
   int64_t got = dimOf(type, 0);
   if (size >= 0 && got != size)
-    return op->emitOpError() << what << " has " << got
-                             << " elements, expected " << size;
+    return op->emitOpError()
+           << what << " has " << got << " elements, expected " << size;
   return success();
 }
 
@@ -96,17 +96,16 @@ LogicalResult checkRegion(Operation *op, Region &region, StringRef name,
     return op->emitOpError() << "'" << name << "' region is empty";
   Block &block = region.front();
   if (block.getNumArguments() != 1 || block.getArgument(0).getType() != input)
-    return op->emitOpError() << "'" << name
-                             << "' region must take one argument of type "
-                             << input;
+    return op->emitOpError()
+           << "'" << name << "' region must take one argument of type "
+           << input;
   auto yield = dyn_cast<YieldOp>(block.getTerminator());
   if (!yield)
-    return op->emitOpError() << "'" << name
-                             << "' region must end in res.yield";
+    return op->emitOpError() << "'" << name << "' region must end in res.yield";
   if (yield.getValue().getType() != yielded)
-    return yield.emitOpError() << "yields " << yield.getValue().getType()
-                               << " but the " << name << " must give "
-                               << yielded;
+    return yield.emitOpError()
+           << "yields " << yield.getValue().getType() << " but the " << name
+           << " must give " << yielded;
   return success();
 }
 
@@ -152,11 +151,12 @@ LogicalResult Conv2DOp::verify() {
   if (w[0] % groups != 0)
     return emitOpError("output channels ")
            << w[0] << " are not divisible by groups=" << groups;
-  if (getBias() && failed(checkVector(*this, "bias", getBias().getType(), w[0])))
+  if (getBias() &&
+      failed(checkVector(*this, "bias", getBias().getType(), w[0])))
     return failure();
   llvm::SmallVector<int64_t> expected = {dimOf(getInput().getType(), 0), w[0]};
-  if (failed(windowDims(*this, getInput().getType(), {w[2], w[3]},
-                        getStride(), getPadding(), getDilation(), expected)))
+  if (failed(windowDims(*this, getInput().getType(), {w[2], w[3]}, getStride(),
+                        getPadding(), getDilation(), expected)))
     return failure();
   return checkResultShape(*this, getType(), expected);
 }
@@ -166,11 +166,10 @@ LogicalResult BatchNormOp::verify() {
   if (type.getRank() < 2)
     return emitOpError("input must have a channel dimension");
   int64_t c = dimOf(type, 1);
-  for (auto [what, value] :
-       {std::pair<StringRef, Value>{"weight", getWeight()},
-        {"bias", getBias()},
-        {"running_mean", getRunningMean()},
-        {"running_var", getRunningVar()}})
+  for (auto [what, value] : {std::pair<StringRef, Value>{"weight", getWeight()},
+                             {"bias", getBias()},
+                             {"running_mean", getRunningMean()},
+                             {"running_var", getRunningVar()}})
     if (failed(checkVector(*this, what, value.getType(), c)))
       return failure();
   if (!(getEpsilon().convertToDouble() > 0))
@@ -180,8 +179,7 @@ LogicalResult BatchNormOp::verify() {
   return success();
 }
 
-template <typename PoolOp>
-static LogicalResult verifyPool(PoolOp op) {
+template <typename PoolOp> static LogicalResult verifyPool(PoolOp op) {
   if (failed(checkPairAttr(op, "kernel", op.getKernel(), 1)) ||
       failed(checkPairAttr(op, "stride", op.getStride(), 1)) ||
       failed(checkPairAttr(op, "padding", op.getPadding(), 0)))
@@ -219,10 +217,10 @@ LogicalResult DenseOp::verify() {
   auto w = dimsOf(getWeight().getType());
   auto in = dimsOf(getInput().getType());
   if (in[1] >= 0 && in[1] != w[1])
-    return emitOpError("input has ")
-           << in[1] << " features but the weight " << shapeString(w)
-           << " expects " << w[1];
-  if (getBias() && failed(checkVector(*this, "bias", getBias().getType(), w[0])))
+    return emitOpError("input has ") << in[1] << " features but the weight "
+                                     << shapeString(w) << " expects " << w[1];
+  if (getBias() &&
+      failed(checkVector(*this, "bias", getBias().getType(), w[0])))
     return failure();
   return checkResultShape(*this, getType(), {in[0], w[0]});
 }
@@ -235,6 +233,21 @@ LogicalResult UpsampleOp::verify() {
   auto scaled = [f](int64_t d) { return d < 0 ? d : d * f; };
   return checkResultShape(*this, getType(),
                           {in[0], in[1], scaled(in[2]), scaled(in[3])});
+}
+
+LogicalResult AddOp::verify() {
+  auto a = dimsOf(getLhs().getType());
+  auto b = dimsOf(getRhs().getType());
+  bool ok = a.size() == b.size();
+  for (size_t i = 0; ok && i < a.size(); ++i)
+    ok = i == 1 ? (a[1] >= 0 && b[1] >= 0 && b[1] <= a[1]) || a[1] == b[1]
+                : a[i] == b[i];
+  if (!ok)
+    return emitOpError("cannot add ")
+           << shapeString(b) << " to " << shapeString(a)
+           << ": shapes must match, except that the right operand may have "
+              "fewer channels";
+  return success();
 }
 
 LogicalResult ConcatOp::verify() {
@@ -261,8 +274,8 @@ void ResidualOp::build(OpBuilder &builder, OperationState &state,
 }
 
 LogicalResult ResidualOp::verify() {
-  for (double s : {getBranchScale().convertToDouble(),
-                   getOutputScale().convertToDouble()})
+  for (double s :
+       {getBranchScale().convertToDouble(), getOutputScale().convertToDouble()})
     if (!std::isfinite(s))
       return emitOpError("scales must be finite");
   Type in = getInput().getType(), out = getType();

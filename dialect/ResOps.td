@@ -143,11 +143,18 @@ def Res_UpsampleOp : Res_Op<"upsample", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Res_AddOp : Res_Op<"add", [Pure, SameOperandsAndResultType]> {
+def Res_AddOp : Res_Op<"add", [Pure, AllTypesMatch<["lhs", "result"]>]> {
   let summary = "element-wise sum (the DSL's `add NAME`)";
+  let description = [{
+    `rhs` must have the shape of `lhs`, except that it may have fewer
+    channels (dimension 1): it is then added to the first channels only, as
+    if padded with zero channels (ResNet's parameter-free "option A"
+    shortcut). The result has the type of `lhs`.
+  }];
   let arguments = !con((ins F32AnyTensor:$lhs, F32AnyTensor:$rhs), LayerAttr);
   let results = (outs F32AnyTensor:$result);
-  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let hasVerifier = 1;
 }
 
 def Res_ConcatOp : Res_Op<"concat", [Pure]> {

@@ -12,6 +12,9 @@
 
 namespace res {
 
+/// Larger source files are refused (documented in docs/language.md).
+constexpr size_t kMaxSourceBytes = size_t(64) << 20;
+
 struct FrontendOptions {
   /// Which `model` to compile when the file has several; empty means the
   /// only one (an error if there are several).

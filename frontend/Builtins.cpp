@@ -1,0 +1,432 @@
+// The built-in statements of the language (DSL.md's table): their
+// signatures, argument checks, shape rules and the ops they emit.
+#include "dialect/ShapeRules.h"
+#include "frontend/Elaborator.h"
+
+using namespace mlir;
+
+namespace res {
+
+namespace {
+
+std::function<std::optional<Scalar>(const Environment &)>
+constant(Scalar value) {
+  return [value](const Environment &) { return value; };
+}
+
+const std::map<std::string, std::vector<ParamSpec>> &signatures() {
+  static const std::map<std::string, std::vector<ParamSpec>> table = [] {
+    std::map<std::string, std::vector<ParamSpec>> t;
+    auto one = constant(Scalar::ofInt(1));
+    t["conv"] = {{"out", nullptr},
+                 {"k", nullptr},
+                 {"stride", one},
+                 // `pad = k / 2`: "same" padding for odd kernels.
+                 {"pad",
+                  [](const Environment &e) -> std::optional<Scalar> {
+                    const Scalar &k = e.vars.at("k");
+                    if (k.kind != Scalar::Kind::Int)
+                      return k;
+                    return Scalar::ofInt(k.i / 2);
+                  }},
+                 {"dilation", one},
+                 {"groups", one},
+                 {"bias", constant(Scalar::ofBool(true))}};
+    t["bn"] = {{"eps", constant(Scalar::ofReal(1e-5))},
+               {"momentum", constant(Scalar::ofReal(0.1))}};
+    for (const char *pool : {"maxpool", "avgpool"})
+      t[pool] = {{"k", nullptr},
+                 {"stride",
+                  [](const Environment &e) -> std::optional<Scalar> {
+                    return e.vars.at("k");
+                  }},
+                 {"pad", constant(Scalar::ofInt(0))}};
+    t["dense"] = {{"out", nullptr}, {"bias", constant(Scalar::ofBool(true))}};
+    t["upsample"] = {{"factor", nullptr}};
+    for (const char *none : {"relu", "gelu", "sigmoid", "tanh", "identity",
+                             "global_avgpool", "flatten", "softmax"})
+      t[none] = {};
+    return t;
+  }();
+  return table;
+}
+
+/// Checked access to the bound arguments of one built-in call.
+class Args {
+public:
+  Args(const ast::Stmt &call, const std::vector<ParamSpec> &specs,
+       const Environment &env, ReportFn report)
+      : call(call), specs(specs), env(env), report(std::move(report)) {}
+
+  llvm::SMLoc locOf(const std::string &name) const {
+    for (size_t i = 0; i < call.args.size(); ++i) {
+      const ast::Argument &a = call.args[i];
+      if (a.name == name ||
+          (a.name.empty() && i < specs.size() && specs[i].name == name))
+        return a.loc;
+    }
+    return call.loc;
+  }
+
+  std::optional<int64_t> integer(const std::string &name, int64_t minimum) {
+    const Scalar &v = env.vars.at(name);
+    if (v.kind != Scalar::Kind::Int) {
+      report(locOf(name), call.callee + ": '" + name +
+                              "' must be an integer, got " + v.kindName() +
+                              " (" + v.str() + ")");
+      return std::nullopt;
+    }
+    if (v.i < minimum || v.i > (int64_t(1) << 31)) {
+      report(locOf(name),
+             call.callee + ": '" + name + "' must be " +
+                 (v.i < minimum ? "at least " + std::to_string(minimum)
+                                : std::string("at most 2^31")) +
+                 ", got " + v.str());
+      return std::nullopt;
+    }
+    return v.i;
+  }
+
+  std::optional<double> real(const std::string &name, bool positive) {
+    const Scalar &v = env.vars.at(name);
+    if (v.kind == Scalar::Kind::Bool) {
+      report(locOf(name),
+             call.callee + ": '" + name + "' must be a number, got a boolean");
+      return std::nullopt;
+    }
+    if (positive && !(v.asReal() > 0)) {
+      report(locOf(name),
+             call.callee + ": '" + name + "' must be positive, got " + v.str());
+      return std::nullopt;
+    }
+    return v.asReal();
+  }
+
+  std::optional<bool> boolean(const std::string &name) {
+    const Scalar &v = env.vars.at(name);
+    if (v.kind != Scalar::Kind::Bool) {
+      report(locOf(name), call.callee + ": '" + name +
+                              "' must be true or false, got " + v.str());
+      return std::nullopt;
+    }
+    return v.b;
+  }
+
+private:
+  const ast::Stmt &call;
+  const std::vector<ParamSpec> &specs;
+  const Environment &env;
+  ReportFn report;
+};
+
+llvm::SmallVector<int64_t> dimsOf(Value v) {
+  llvm::SmallVector<int64_t> dims;
+  for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
+    dims.push_back(ShapedType::isDynamic(d) ? kDynamicDim : d);
+  return dims;
+}
+
+} // namespace
+
+bool Elaborator::isBuiltin(const std::string &name) const {
+  return signatures().count(name) != 0;
+}
+
+LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
+                                      const std::string &path, Environment &env,
+                                      Flow &flow) {
+  const auto &specs = signatures().at(call.callee);
+  auto bound = bindArguments(call.callee, specs, call.args, call.loc, env,
+                             Environment{}, reporter());
+  if (!bound)
+    return failure();
+  Args args(call, specs, *bound, reporter());
+  if (!countOp(call.loc))
+    return failure();
+
+  const std::string &what = call.callee;
+  Value x = flow.current;
+  auto in = dimsOf(x);
+  OpBuilder &b = flow.builder;
+  Location at = loc(call.loc);
+  StringAttr layer = b.getStringAttr(path);
+  auto needRank = [&](size_t rank, const char *shape) {
+    if (in.size() == rank)
+      return true;
+    error(call.loc, what + " needs a " + std::to_string(rank) + "-D input " +
+                        shape + " but the current tensor is " +
+                        shapeText(x.getType()));
+    return false;
+  };
+  auto needChannels = [&](int64_t c) {
+    if (c >= 0)
+      return true;
+    error(call.loc, what + " needs a known number of channels, but the "
+                           "current tensor's are chosen at run time");
+    return false;
+  };
+  // Spatial output size of a window, refusing windows that do not fit.
+  auto window = [&](int64_t size, int64_t k, int64_t stride, int64_t pad,
+                    int64_t dilation,
+                    const char *axis) -> std::optional<int64_t> {
+    int64_t out = windowOutputSize(size, k, stride, pad, dilation);
+    if (size >= 0 && out <= 0) {
+      error(call.loc,
+            what + ": a window of " + std::to_string(k) +
+                (dilation > 1 ? " with dilation " + std::to_string(dilation)
+                              : std::string()) +
+                " and padding " + std::to_string(pad) +
+                " does not fit the input's " + axis + " of " +
+                std::to_string(size) + "; the output would be empty");
+      return std::nullopt;
+    }
+    return out;
+  };
+
+  if (what == "conv") {
+    auto out = args.integer("out", 1), k = args.integer("k", 1),
+         stride = args.integer("stride", 1), pad = args.integer("pad", 0),
+         dilation = args.integer("dilation", 1),
+         groups = args.integer("groups", 1);
+    auto bias = args.boolean("bias");
+    if (!out || !k || !stride || !pad || !dilation || !groups || !bias)
+      return failure();
+    if (!needRank(4, "[N, C, H, W]") || !needChannels(in[1]))
+      return failure();
+    if (in[1] % *groups || *out % *groups) {
+      error(args.locOf("groups"), "conv: groups=" + std::to_string(*groups) +
+                                      " must divide both the input channels (" +
+                                      std::to_string(in[1]) +
+                                      ") and the output channels (" +
+                                      std::to_string(*out) + ")");
+      return failure();
+    }
+    auto h = window(in[2], *k, *stride, *pad, *dilation, "height");
+    auto w =
+        h ? window(in[3], *k, *stride, *pad, *dilation, "width") : std::nullopt;
+    if (!h || !w)
+      return failure();
+    Value weight =
+        param(b, call.loc, path + ".weight", {*out, in[1] / *groups, *k, *k});
+    Value biasValue =
+        *bias ? param(b, call.loc, path + ".bias", {*out}) : Value();
+    if (!weight || (*bias && !biasValue))
+      return failure();
+    flow.current = b.create<Conv2DOp>(
+        at, tensorType({in[0], *out, *h, *w}), x, weight, biasValue,
+        b.getDenseI64ArrayAttr({*stride, *stride}),
+        b.getDenseI64ArrayAttr({*pad, *pad}),
+        b.getDenseI64ArrayAttr({*dilation, *dilation}),
+        b.getI64IntegerAttr(*groups), layer);
+    return success();
+  }
+  if (what == "bn") {
+    auto eps = args.real("eps", true), momentum = args.real("momentum", false);
+    if (!eps || !momentum)
+      return failure();
+    if (in.size() < 2) {
+      error(call.loc, "bn needs a channel dimension");
+      return failure();
+    }
+    if (!needChannels(in[1]))
+      return failure();
+    Value w = param(b, call.loc, path + ".weight", {in[1]});
+    Value bias = w ? param(b, call.loc, path + ".bias", {in[1]}) : Value();
+    Value mean = bias
+                     ? param(b, call.loc, path + ".running_mean", {in[1]}, true)
+                     : Value();
+    Value var = mean ? param(b, call.loc, path + ".running_var", {in[1]}, true)
+                     : Value();
+    if (!var)
+      return failure();
+    flow.current = b.create<BatchNormOp>(at, x.getType(), x, w, bias, mean, var,
+                                         b.getF64FloatAttr(*eps),
+                                         b.getF64FloatAttr(*momentum), layer);
+    return success();
+  }
+  if (auto kind = symbolizeActivation(what)) {
+    flow.current = b.create<ActivationOp>(
+        at, x.getType(), ActivationAttr::get(&context, *kind), x, layer);
+    return success();
+  }
+  if (what == "maxpool" || what == "avgpool") {
+    auto k = args.integer("k", 1), stride = args.integer("stride", 1),
+         pad = args.integer("pad", 0);
+    if (!k || !stride || !pad || !needRank(4, "[N, C, H, W]"))
+      return failure();
+    if (*pad * 2 > *k) {
+      error(args.locOf("pad"), what + ": padding " + std::to_string(*pad) +
+                                   " must be at most half the window (" +
+                                   std::to_string(*k) + ")");
+      return failure();
+    }
+    auto h = window(in[2], *k, *stride, *pad, 1, "height");
+    auto w = h ? window(in[3], *k, *stride, *pad, 1, "width") : std::nullopt;
+    if (!h || !w)
+      return failure();
+    auto type = tensorType({in[0], in[1], *h, *w});
+    auto kernel = b.getDenseI64ArrayAttr({*k, *k});
+    auto strides = b.getDenseI64ArrayAttr({*stride, *stride});
+    auto padding = b.getDenseI64ArrayAttr({*pad, *pad});
+    if (what == "maxpool")
+      flow.current =
+          b.create<MaxPool2DOp>(at, type, x, kernel, strides, padding, layer);
+    else
+      flow.current =
+          b.create<AvgPool2DOp>(at, type, x, kernel, strides, padding, layer);
+    return success();
+  }
+  if (what == "global_avgpool") {
+    if (!needRank(4, "[N, C, H, W]"))
+      return failure();
+    flow.current =
+        b.create<GlobalAvgPoolOp>(at, tensorType({in[0], in[1]}), x, layer);
+    return success();
+  }
+  if (what == "flatten") {
+    if (in.size() < 2) {
+      error(call.loc, "flatten needs at least 2 dimensions");
+      return failure();
+    }
+    int64_t features = 1;
+    for (size_t i = 1; i < in.size(); ++i)
+      features = (in[i] < 0 || features < 0) ? kDynamicDim : features * in[i];
+    flow.current =
+        b.create<FlattenOp>(at, tensorType({in[0], features}), x, layer);
+    return success();
+  }
+  if (what == "dense") {
+    auto out = args.integer("out", 1);
+    auto bias = args.boolean("bias");
+    if (!out || !bias)
+      return failure();
+    if (in.size() != 2) {
+      error(call.loc, "dense needs a 2-D input [N, features] but the current "
+                      "tensor is " +
+                          shapeText(x.getType()) +
+                          "; add global_avgpool or flatten before it");
+      return failure();
+    }
+    if (!needChannels(in[1]))
+      return failure();
+    Value weight = param(b, call.loc, path + ".weight", {*out, in[1]});
+    Value biasValue =
+        *bias && weight ? param(b, call.loc, path + ".bias", {*out}) : Value();
+    if (!weight || (*bias && !biasValue))
+      return failure();
+    flow.current = b.create<DenseOp>(at, tensorType({in[0], *out}), x, weight,
+                                     biasValue, layer);
+    return success();
+  }
+  if (what == "upsample") {
+    auto factor = args.integer("factor", 1);
+    if (!factor || !needRank(4, "[N, C, H, W]"))
+      return failure();
+    auto scaled = [&](int64_t d) -> std::optional<int64_t> {
+      if (d < 0)
+        return d;
+      int64_t r;
+      if (__builtin_mul_overflow(d, *factor, &r) || r > (int64_t(1) << 31)) {
+        error(args.locOf("factor"), "upsample: the output would be too large");
+        return std::nullopt;
+      }
+      return r;
+    };
+    auto h = scaled(in[2]);
+    auto w = h ? scaled(in[3]) : std::nullopt;
+    if (!h || !w)
+      return failure();
+    flow.current = b.create<UpsampleOp>(at, tensorType({in[0], in[1], *h, *w}),
+                                        x, b.getI64IntegerAttr(*factor), layer);
+    return success();
+  }
+  if (what == "softmax") {
+    flow.current = b.create<SoftmaxOp>(at, x.getType(), x, layer);
+    return success();
+  }
+  error(call.loc, "internal error: built-in '" + what + "' has no emitter");
+  return failure();
+}
+
+LogicalResult Elaborator::saveOrCombine(const ast::Stmt &stmt, Scope &scope,
+                                        Flow &flow) {
+  if (stmt.kind == ast::Stmt::Kind::Save) {
+    flow.saved[stmt.name] = flow.current;
+    return success();
+  }
+  auto it = flow.saved.find(stmt.name);
+  if (it == flow.saved.end()) {
+    std::string names;
+    for (auto &[name, _] : flow.saved)
+      names += (names.empty() ? "" : ", ") + name;
+    error(stmt.nameLoc, "no tensor was saved as '" + stmt.name +
+                            "' before this point" +
+                            (names.empty() ? std::string(" in this body")
+                                           : " (saved: " + names + ")"));
+    return failure();
+  }
+  if (!countOp(stmt.loc))
+    return failure();
+  bool isAdd = stmt.kind == ast::Stmt::Kind::Add;
+  auto name = claimName(stmt, isAdd ? "add" : "concat", scope);
+  if (!name)
+    return failure();
+  Value saved = it->second;
+  auto a = dimsOf(flow.current), s = dimsOf(saved);
+  StringAttr layer = flow.builder.getStringAttr(scope.path(*name));
+  Location at = loc(stmt.loc);
+  if (isAdd) {
+    // Channels may differ when the saved tensor has fewer: it is added to
+    // the first channels, as if padded with zeros (ResNet's "option A"
+    // shortcut; DSL.md's unet_small adds 16 channels to 32 this way).
+    bool sameRank = a.size() == s.size();
+    bool fewerChannels =
+        sameRank && a.size() >= 2 && a[1] >= 0 && s[1] >= 0 && s[1] < a[1];
+    bool othersMatch = sameRank;
+    for (size_t i = 0; othersMatch && i < a.size(); ++i)
+      if (i != 1 && a[i] != s[i])
+        othersMatch = false;
+    if (!othersMatch || (a[1] != s[1] && !fewerChannels)) {
+      std::string why = othersMatch
+                            ? " (channels " + std::to_string(a[1]) + " vs " +
+                                  std::to_string(s[1]) +
+                                  "; the saved tensor may have fewer channels, "
+                                  "not more)"
+                            : "";
+      error(stmt.loc, "cannot add '" + stmt.name + "' of shape " +
+                          shapeText(saved.getType()) +
+                          " to the current tensor of shape " +
+                          shapeText(flow.current.getType()) + why);
+      return failure();
+    }
+    if (fewerChannels) {
+      InFlightDiagnostic w = emitWarning(loc(stmt.loc));
+      w << "'" << stmt.name << "' has " << s[1]
+        << " channels and the current tensor " << a[1] << "; it is added to "
+        << "the first " << s[1] << " channels (the others as if padded with "
+        << "zeros)";
+    }
+    flow.current = flow.builder.create<AddOp>(at, flow.current.getType(),
+                                              flow.current, saved, layer);
+    return success();
+  }
+  bool compatible = a.size() == s.size() && a.size() >= 2;
+  for (size_t i = 0; compatible && i < a.size(); ++i)
+    if (i != 1 && a[i] != s[i])
+      compatible = false;
+  if (!compatible || a[1] < 0 || s[1] < 0) {
+    error(stmt.loc, "cannot concatenate '" + stmt.name + "' of shape " +
+                        shapeText(saved.getType()) +
+                        " to the current tensor of shape " +
+                        shapeText(flow.current.getType()) +
+                        " on channels: all other dimensions must match");
+    return failure();
+  }
+  auto out = a;
+  out[1] = a[1] + s[1];
+  flow.current = flow.builder.create<ConcatOp>(at, tensorType(out),
+                                               flow.current, saved, layer);
+  return success();
+}
+
+} // namespace res

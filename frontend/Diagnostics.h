@@ -1,0 +1,35 @@
+// Prints MLIR diagnostics as `file:line:col: error: message`, then the source
+// line and a caret under the column, for .res and .mlir inputs alike. Unlike
+// MLIR's SourceMgrDiagnosticHandler it cuts very long lines to a window
+// around the column and shows control bytes as '?', so a 10 MB line or a
+// binary file cannot flood the terminal.
+#ifndef RESC_FRONTEND_DIAGNOSTICS_H
+#define RESC_FRONTEND_DIAGNOSTICS_H
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace res {
+
+class DiagnosticPrinter : public mlir::ScopedDiagnosticHandler {
+public:
+  DiagnosticPrinter(llvm::SourceMgr &sourceMgr, mlir::MLIRContext *context,
+                    llvm::raw_ostream &os = llvm::errs());
+
+  unsigned errorCount() const { return errors; }
+
+  /// Formats one diagnostic (without its notes); exposed for tests.
+  void print(mlir::Diagnostic &diag);
+
+private:
+  void printSourceLine(llvm::StringRef file, unsigned line, unsigned column);
+
+  llvm::SourceMgr &sourceMgr;
+  llvm::raw_ostream &os;
+  unsigned errors = 0;
+};
+
+} // namespace res
+
+#endif
