@@ -142,6 +142,20 @@ OwningOpRef<ModuleOp> Elaborator::run(const FrontendOptions &options) {
     }
     if (def->kind == ast::Definition::Kind::Model)
       models.push_back(def.get());
+    std::set<std::string> seen;
+    for (const ast::Param &p : def->params) {
+      if (p.name == "in_channels" || p.name == "true" || p.name == "false") {
+        error(p.loc, "'" + p.name +
+                         "' is a reserved name and cannot be a "
+                         "parameter");
+        return nullptr;
+      }
+      if (!seen.insert(p.name).second) {
+        error(p.loc, "parameter '" + p.name + "' of '" + def->name +
+                         "' is declared twice");
+        return nullptr;
+      }
+    }
   }
   llvm::SMLoc start = llvm::SMLoc::getFromPointer(
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferStart());
