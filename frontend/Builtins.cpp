@@ -77,11 +77,13 @@ public:
       return std::nullopt;
     }
     if (v.i < minimum || v.i > (int64_t(1) << 31)) {
-      report(locOf(name),
-             call.callee + ": '" + name + "' must be " +
-                 (v.i < minimum ? "at least " + std::to_string(minimum)
-                                : std::string("at most 2^31")) +
-                 ", got " + v.str());
+      std::string bound = v.i >= minimum ? "at most 2^31"
+                          : minimum == 1 ? "positive"
+                          : minimum == 0
+                              ? "zero or more, not negative"
+                              : "at least " + std::to_string(minimum);
+      report(locOf(name), call.callee + ": '" + name + "' must be " + bound +
+                              ", got " + v.str());
       return std::nullopt;
     }
     return v.i;

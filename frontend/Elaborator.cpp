@@ -213,7 +213,7 @@ LogicalResult Elaborator::elaborateModel(const ast::Definition &model) {
   for (const ast::Dim &dim : input.dims) {
     if (dim.size && (*dim.size <= 0 || *dim.size > (int64_t(1) << 31))) {
       error(dim.loc, "dimension " + std::to_string(*dim.size) +
-                         " must be between 1 and 2^31");
+                         " must be positive and at most 2^31");
       return failure();
     }
     dims.push_back(dim.size ? *dim.size : -1);

@@ -50,7 +50,7 @@ static bool checkEncoding(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   if (nul != llvm::StringRef::npos) {
     emitError(locationOf(sourceMgr, context,
                          llvm::SMLoc::getFromPointer(text.begin() + nul)))
-        << "the file contains a NUL byte; is it a binary file?";
+        << "unexpected character NUL (byte 0x00); is this a binary file?";
     return false;
   }
   return true;
