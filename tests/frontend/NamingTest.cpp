@@ -1,0 +1,88 @@
+// Parameter naming (DSL.md): scopes joined by dots, repeat numbering, tied
+// repeats, generated names, and source locations on every op.
+#include "FrontendTestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace res::test;
+
+namespace {
+
+std::vector<std::string> names(Compiled &c) {
+  std::vector<std::string> out;
+  for (auto &[name, _] : c.params())
+    out.push_back(name);
+  return out;
+}
+
+bool has(Compiled &c, const std::string &name) {
+  return c.params().count(name) != 0;
+}
+
+} // namespace
+
+TEST(Naming, GeneratedNamesSkipExplicitOnes) {
+  Compiled c = compile("model m {\n  input x: f32[N, 3, 8, 8]\n"
+                       "  conv(4, 3)\n  conv(4, 3) as conv0\n  conv(4, 3)\n"
+                       "  bn\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  // The first unnamed conv may not take `conv0`: a later statement has it.
+  EXPECT_TRUE(has(c, "conv0.weight"));
+  EXPECT_TRUE(has(c, "conv1.weight"));
+  EXPECT_TRUE(has(c, "conv2.weight"));
+  EXPECT_TRUE(has(c, "bn0.running_mean"));
+  EXPECT_EQ(c.params().size(), 3u * 2 + 4);
+  EXPECT_EQ(llvm::cast<res::Conv2DOp>(c.layer("conv1"))->getLoc(),
+            mlir::Location(
+                mlir::FileLineColLoc::get(c.context.get(), "test.res", 3, 3)));
+}
+
+TEST(Naming, RepeatsNumberTheirCopies) {
+  Compiled c = compile("residual r(c) { conv(c, 3, bias = false) as conv }\n"
+                       "model m {\n  input x: f32[N, 4, 8, 8]\n"
+                       "  repeat 2 r(4) as a\n  repeat 2 r(4) as b from 5\n"
+                       "  repeat 3 tied r(4) as t\n  repeat 2 r(4)\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  EXPECT_EQ(names(c),
+            (std::vector<std::string>{"a.0.conv.weight", "a.1.conv.weight",
+                                      "b.5.conv.weight", "b.6.conv.weight",
+                                      "r0.0.conv.weight", "r0.1.conv.weight",
+                                      "t.conv.weight"}));
+}
+
+TEST(Naming, DuplicateNamesAreErrors) {
+  Compiled c = compile("model m {\n  input x: f32[N, 3, 8, 8]\n"
+                       "  conv(4, 3) as c\n  conv(4, 3) as c\n}\n");
+  EXPECT_FALSE(c.ok());
+  EXPECT_NE(c.diagnostics.find("test.res:4:17: error: the name 'c' is "
+                               "already used in this scope"),
+            std::string::npos)
+      << c.diagnostics;
+}
+
+TEST(Naming, BlocksNestScopesAndNamedArguments) {
+  Compiled c = compile(
+      "block stem(c, k = 3) { conv(c, k, bias = false) as conv; bn as bn }\n"
+      "residual r(c) {\n  stem(k = 1, c = c) as pre\n  relu\n"
+      "  shortcut { conv(c, 1) as proj }\n}\n"
+      "model m {\n  input x: f32[N, 3, 8, 8]\n  stem(8)\n  r(in_ch) as "
+      "blk\n}\n");
+  EXPECT_FALSE(c.ok()); // in_ch is unknown
+  EXPECT_NE(c.diagnostics.find("unknown name 'in_ch'"), std::string::npos)
+      << c.diagnostics;
+  Compiled ok = compile(
+      "block stem(c, k = 3) { conv(c, k, bias = false) as conv; bn as bn }\n"
+      "residual r(c) {\n  stem(k = 1, c = in_channels * 2) as pre\n  relu\n"
+      "  shortcut { conv(c * 2, 1) as proj }\n}\n"
+      "model m {\n  input x: f32[N, 3, 8, 8]\n  stem(8)\n  r(8) as blk\n}\n");
+  ASSERT_TRUE(ok.ok()) << ok.diagnostics;
+  EXPECT_EQ(names(ok), (std::vector<std::string>{
+                           "blk.pre.bn.bias", "blk.pre.bn.running_mean",
+                           "blk.pre.bn.running_var", "blk.pre.bn.weight",
+                           "blk.pre.conv.weight", "blk.proj.bias",
+                           "blk.proj.weight", "stem0.bn.bias",
+                           "stem0.bn.running_mean", "stem0.bn.running_var",
+                           "stem0.bn.weight", "stem0.conv.weight"}));
+  EXPECT_EQ(ok.params()["blk.pre.conv.weight"],
+            (std::vector<int64_t>{16, 8, 1, 1}));
+}

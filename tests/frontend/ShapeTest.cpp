@@ -1,0 +1,93 @@
+// Shape inference of each statement, checked against PyTorch's formulas.
+#include "FrontendTestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace res::test;
+
+namespace {
+
+std::vector<int64_t> outputShape(const std::string &input,
+                                 const std::string &body) {
+  Compiled c =
+      compile("model m {\n  input x: f32" + input + "\n" + body + "\n}\n");
+  EXPECT_TRUE(c.ok()) << body << "\n" << c.diagnostics;
+  if (!c.ok())
+    return {};
+  return Compiled::shape(c.function().front().getTerminator()->getOperand(0));
+}
+
+using Shape = std::vector<int64_t>;
+
+} // namespace
+
+TEST(Shapes, Convolution) {
+  EXPECT_EQ(outputShape("[N, 3, 32, 32]", "conv(16, 3)"),
+            (Shape{-1, 16, 32, 32}));
+  EXPECT_EQ(outputShape("[N, 3, 224, 224]", "conv(64, 7, stride = 2, pad = 3)"),
+            (Shape{-1, 64, 112, 112}));
+  EXPECT_EQ(outputShape("[N, 3, 10, 10]", "conv(8, 3, pad = 0, dilation = 2)"),
+            (Shape{-1, 8, 6, 6}));
+  EXPECT_EQ(outputShape("[2, 8, 9, 9]", "conv(8, 3, stride = 2, groups = 8)"),
+            (Shape{2, 8, 5, 5}));
+  // Dynamic spatial sizes stay dynamic.
+  EXPECT_EQ(outputShape("[N, 3, H, W]", "conv(4, 3, stride = 2)"),
+            (Shape{-1, 4, -1, -1}));
+}
+
+TEST(Shapes, PoolingAndReshaping) {
+  EXPECT_EQ(outputShape("[N, 64, 112, 112]", "maxpool(3, stride = 2, pad = 1)"),
+            (Shape{-1, 64, 56, 56}));
+  EXPECT_EQ(outputShape("[N, 4, 9, 9]", "avgpool(2)"), (Shape{-1, 4, 4, 4}));
+  EXPECT_EQ(outputShape("[N, 4, 9, 9]", "global_avgpool"), (Shape{-1, 4}));
+  EXPECT_EQ(outputShape("[N, 4, 3, 5]", "flatten"), (Shape{-1, 60}));
+  EXPECT_EQ(outputShape("[N, 4, 3, 5]", "upsample(3)"), (Shape{-1, 4, 9, 15}));
+  EXPECT_EQ(outputShape("[N, 4, 3, 5]", "flatten; dense(7); softmax"),
+            (Shape{-1, 7}));
+  EXPECT_EQ(outputShape("[N, 4, 8, 8]", "save a; conv(6, 1); concat a"),
+            (Shape{-1, 10, 8, 8}));
+}
+
+TEST(Shapes, ResidualShortcutWhenChanged) {
+  const std::string block =
+      "residual b(c, stride = 1) {\n  conv(c, 3, stride = stride) as c1\n"
+      "  shortcut when changed { conv(c, 1, stride = stride) as ds }\n"
+      "  after relu\n}\n";
+  Compiled same = compile(block + "model m {\n  input x: f32[N, 8, 8, 8]\n"
+                                  "  b(8) as l\n}\n");
+  ASSERT_TRUE(same.ok()) << same.diagnostics;
+  auto r = llvm::cast<res::ResidualOp>(same.layer("l"));
+  EXPECT_TRUE(r.hasIdentityShortcut());
+  EXPECT_EQ(r.getAfter(), res::Activation::relu);
+
+  Compiled changed = compile(block + "model m {\n  input x: f32[N, 8, 8, 8]\n"
+                                     "  b(16, stride = 2) as l\n}\n");
+  ASSERT_TRUE(changed.ok()) << changed.diagnostics;
+  auto r2 = llvm::cast<res::ResidualOp>(changed.layer("l"));
+  EXPECT_FALSE(r2.hasIdentityShortcut());
+  EXPECT_EQ(Compiled::shape(r2.getResult()), (Shape{-1, 16, 4, 4}));
+}
+
+TEST(Shapes, ShapeChangeWithoutShortcutIsAnError) {
+  Compiled c = compile("residual b(c) { conv(c, 3) as c1 }\n"
+                       "model m {\n  input x: f32[N, 8, 8, 8]\n"
+                       "  b(16) as l\n}\n");
+  EXPECT_FALSE(c.ok());
+  EXPECT_NE(c.diagnostics.find("test.res:4:3: error: residual block 'b' "
+                               "changes the shape from [N, 8, 8, 8] to "
+                               "[N, 16, 8, 8] but has no shortcut"),
+            std::string::npos)
+      << c.diagnostics;
+}
+
+TEST(Shapes, AddOfFewerSavedChannelsWarns) {
+  Compiled c = compile("model m {\n  input x: f32[N, 4, 8, 8]\n"
+                       "  save a\n  conv(8, 1)\n  add a\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  EXPECT_NE(c.diagnostics.find("warning: 'a' has 4 channels"),
+            std::string::npos)
+      << c.diagnostics;
+  Compiled bad = compile("model m {\n  input x: f32[N, 8, 8, 8]\n"
+                         "  save a\n  conv(4, 1)\n  add a\n}\n");
+  EXPECT_FALSE(bad.ok());
+}
