@@ -7,8 +7,11 @@
 
 #include "resc/Tensor.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace resc {
 
@@ -34,6 +37,11 @@ bool readSafetensorsFromMemory(const uint8_t *data, size_t size,
 /// Writes all tensors as F32, keys sorted, data 8-byte aligned.
 bool writeSafetensors(const std::string &path, const TensorMap &tensors,
                       std::string &error);
+
+/// The bytes writeSafetensors writes: the same bytes Python's
+/// safetensors.torch.save_file writes for the same F32 tensors.
+bool serializeSafetensors(const TensorMap &tensors, std::vector<uint8_t> &bytes,
+                          std::string &error);
 
 } // namespace resc
 
