@@ -1,0 +1,100 @@
+// The op kernels of the reference interpreter: plain functions on
+// resc::Tensor with the semantics of PyTorch's modules in inference mode.
+// They hold no MLIR state, so a gradient checker can call them directly.
+//
+// Every kernel checks its operands first: the IR allows dynamic dims, so only
+// run time knows whether, say, a conv's input channels fit its weight. On a
+// mismatch a kernel returns false and puts a message in `error`, saying what
+// was expected; it never reads out of bounds.
+#ifndef RESC_COMPILER_INTERPRETER_KERNELS_H
+#define RESC_COMPILER_INTERPRETER_KERNELS_H
+
+#include "resc/Tensor.h"
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace res {
+
+// Defined by the dialect (ResEnums.h.inc); declared opaquely so that this
+// header does not pull MLIR in.
+enum class Activation : uint32_t;
+
+namespace kernels {
+
+using Pair = std::array<int64_t, 2>;
+
+struct Conv2DAttrs {
+  Pair stride = {1, 1};
+  Pair padding = {0, 0};
+  Pair dilation = {1, 1};
+  int64_t groups = 1;
+};
+
+struct Pool2DAttrs {
+  Pair kernel = {1, 1};
+  Pair stride = {1, 1};
+  Pair padding = {0, 0};
+};
+
+/// x [N, C, H, W], w [O, C/groups, KH, KW], optional bias [O].
+bool conv2d(const resc::Tensor &x, const resc::Tensor &w,
+            const resc::Tensor *bias, const Conv2DAttrs &attrs,
+            resc::Tensor &out, std::string &error);
+
+/// Inference batch norm over dim 1 of x (rank >= 2) with running statistics.
+bool batchNorm(const resc::Tensor &x, const resc::Tensor &weight,
+               const resc::Tensor &bias, const resc::Tensor &mean,
+               const resc::Tensor &var, double epsilon, resc::Tensor &out,
+               std::string &error);
+
+/// One element; GELU is the exact erf form (PyTorch's default).
+float activate(Activation kind, float x);
+bool activation(const resc::Tensor &x, Activation kind, resc::Tensor &out,
+                std::string &error);
+
+/// Padding never wins a max (it is -inf).
+bool maxPool2d(const resc::Tensor &x, const Pool2DAttrs &attrs,
+               resc::Tensor &out, std::string &error);
+/// Padding counts as zeros (count_include_pad=True).
+bool avgPool2d(const resc::Tensor &x, const Pool2DAttrs &attrs,
+               resc::Tensor &out, std::string &error);
+
+/// [N, C, H, W] -> [N, C].
+bool globalAvgPool(const resc::Tensor &x, resc::Tensor &out,
+                   std::string &error);
+
+/// [N, ...] -> [N, prod(...)], keeping C order.
+bool flatten(const resc::Tensor &x, resc::Tensor &out, std::string &error);
+
+/// y = x W^T + b with x [N, I], w [O, I], optional bias [O].
+bool dense(const resc::Tensor &x, const resc::Tensor &w,
+           const resc::Tensor *bias, resc::Tensor &out, std::string &error);
+
+/// Nearest neighbour: out[h][w] = in[h / factor][w / factor].
+bool upsample(const resc::Tensor &x, int64_t factor, resc::Tensor &out,
+              std::string &error);
+
+/// `b` may have fewer channels (dim 1) than `a`; it is then added to the
+/// first channels only, as if padded with zero channels.
+bool add(const resc::Tensor &a, const resc::Tensor &b, resc::Tensor &out,
+         std::string &error);
+
+/// On dim 1; all other dims must agree.
+bool concat(const resc::Tensor &a, const resc::Tensor &b, resc::Tensor &out,
+            std::string &error);
+
+/// Over the last dim, shifted by the row maximum so large inputs don't
+/// overflow.
+bool softmax(const resc::Tensor &x, resc::Tensor &out, std::string &error);
+
+/// The sum of a residual block: outputScale * (s + branchScale * f).
+bool residualSum(const resc::Tensor &s, const resc::Tensor &f,
+                 double branchScale, double outputScale, resc::Tensor &out,
+                 std::string &error);
+
+} // namespace kernels
+} // namespace res
+
+#endif
