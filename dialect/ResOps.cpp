@@ -300,8 +300,9 @@ void RepeatOp::build(OpBuilder &builder, OperationState &state, Value input,
 }
 
 LogicalResult RepeatOp::verify() {
-  if (getCount() < 1)
-    return emitOpError("count must be at least 1, got ") << getCount();
+  int64_t count = getCountAttr().getInt();
+  if (count < 1)
+    return emitOpError("count must be at least 1, got ") << count;
   Type in = getInput().getType();
   if (getType() != in)
     return emitOpError("a tied repeat must keep the type ") << in;

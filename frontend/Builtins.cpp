@@ -171,6 +171,8 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
   auto window = [&](int64_t size, int64_t k, int64_t stride, int64_t pad,
                     int64_t dilation,
                     const char *axis) -> std::optional<int64_t> {
+    if (size < 0 && (stride != 1 || 2 * pad != dilation * (k - 1)))
+      ++dynamicResizes;
     int64_t out = windowOutputSize(size, k, stride, pad, dilation);
     if (size >= 0 && out <= 0) {
       error(call.loc,
@@ -325,8 +327,10 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
     if (!factor || !needRank(4, "[N, C, H, W]"))
       return failure();
     auto scaled = [&](int64_t d) -> std::optional<int64_t> {
-      if (d < 0)
+      if (d < 0) {
+        dynamicResizes += *factor != 1;
         return d;
+      }
       int64_t r;
       if (__builtin_mul_overflow(d, *factor, &r) || r > (int64_t(1) << 31)) {
         error(args.locOf("factor"), "upsample: the output would be too large");

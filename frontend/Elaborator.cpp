@@ -450,6 +450,7 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
   scope.prefix = path;
   reserveNames(def.body, scope);
 
+  int64_t resizesBefore = dynamicResizes;
   Block *branch = new Block();
   op.getBranch().push_back(branch);
   branch->addArgument(inType, loc(def.loc));
@@ -464,9 +465,10 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
   }
   inner.builder.create<YieldOp>(loc(def.loc), inner.current);
   Type outType = inner.current.getType();
+  bool changed = outType != inType || dynamicResizes != resizesBefore;
 
   const ast::Stmt *shortcut = clauses.shortcut;
-  if (shortcut && (!shortcut->whenChanged || outType != inType)) {
+  if (shortcut && (!shortcut->whenChanged || changed)) {
     Block *block = new Block();
     op.getShortcut().push_back(block);
     block->addArgument(inType, loc(shortcut->loc));
@@ -481,7 +483,14 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
       return failure();
     }
     sc.builder.create<YieldOp>(loc(shortcut->loc), sc.current);
-  } else if (outType != inType) {
+  } else if (changed) {
+    if (outType == inType) {
+      error(call.loc, "residual block '" + def.name +
+                          "' may change the spatial size, which is only known "
+                          "at run time, but has no shortcut for it; add "
+                          "'shortcut when changed { ... }' to its definition");
+      return failure();
+    }
     error(call.loc, "residual block '" + def.name +
                         "' changes the shape from " + shapeText(inType) +
                         " to " + shapeText(outType) +
@@ -588,9 +597,11 @@ LogicalResult Elaborator::elaborateRepeat(const ast::Stmt &stmt,
   op.getBody().push_back(body);
   body->addArgument(input.getType(), loc(stmt.loc));
   Flow inner{OpBuilder::atBlockEnd(body), body->getArgument(0), {}};
+  int64_t resizesBefore = dynamicResizes;
   if (failed(elaborateCall(call, scope.path(base), env, inner)))
     return failure();
-  if (inner.current.getType() != input.getType()) {
+  if (inner.current.getType() != input.getType() ||
+      dynamicResizes != resizesBefore) {
     error(stmt.loc, "a tied repeat applies the same block again to its own "
                     "output, so the block must keep the shape, but '" +
                         call.callee + "' turns " + shapeText(input.getType()) +

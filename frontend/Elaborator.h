@@ -111,6 +111,10 @@ private:
   /// Definitions being instantiated, innermost last, with the use site.
   std::vector<std::pair<const ast::Definition *, llvm::SMLoc>> stack;
   int64_t opCount = 0;
+  /// How many ops so far may have changed a spatial size that is only known
+  /// at run time; a residual compares it before and after its branch, since
+  /// equal types (`?` and `?`) do not prove equal shapes then.
+  int64_t dynamicResizes = 0;
   bool hadError = false;
 };
 

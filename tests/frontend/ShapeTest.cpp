@@ -91,3 +91,25 @@ TEST(Shapes, AddOfFewerSavedChannelsWarns) {
                          "  save a\n  conv(4, 1)\n  add a\n}\n");
   EXPECT_FALSE(bad.ok());
 }
+
+TEST(Shapes, DynamicSpatialSizesStillSelectTheShortcut) {
+  const std::string block =
+      "residual b(c, stride = 1) {\n  conv(c, 3, stride = stride) as c1\n"
+      "  shortcut when changed { avgpool(stride) }\n}\n";
+  // With H and W chosen at run time the types before and after a stride-2
+  // branch are equal (`?`), yet the shape changes: the shortcut applies.
+  Compiled c =
+      compile(block + "model m {\n  input x: f32[N, 4, H, W]\n"
+                      "  b(4, stride = 2) as down\n  b(4) as same\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  EXPECT_FALSE(
+      llvm::cast<res::ResidualOp>(c.layer("down")).hasIdentityShortcut());
+  EXPECT_TRUE(
+      llvm::cast<res::ResidualOp>(c.layer("same")).hasIdentityShortcut());
+  Compiled bad = compile("residual b { maxpool(2) }\nmodel m {\n"
+                         "  input x: f32[N, 4, H, W]\n  b as l\n}\n");
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.diagnostics.find("may change the spatial size"),
+            std::string::npos)
+      << bad.diagnostics;
+}
