@@ -1,0 +1,243 @@
+// Lipschitz bounds over the res dialect (the rules are in LipschitzBound.h).
+#include "compiler/passes/LipschitzBound.h"
+#include "compiler/passes/OperatorNorm.h"
+#include "compiler/passes/ParamValues.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+using namespace mlir;
+
+namespace res {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+/// The largest slope of gelu(x) = x * Phi(x), at x = sqrt(2), is 1.12898;
+/// 1.13 rounds it up.
+constexpr double kGeluSlope = 1.13;
+
+/// How many windows of size k, stride s and dilation d one input index
+/// falls in: the taps j with j*d = r (mod s) for a fixed r.
+int64_t overlap(int64_t k, int64_t s, int64_t d) {
+  int64_t period = s / std::gcd(s, d);
+  return (k + period - 1) / period;
+}
+
+double windowOverlap(ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
+                     ArrayRef<int64_t> dilation) {
+  return double(overlap(kernel[0], stride[0], dilation[0]) *
+                overlap(kernel[1], stride[1], dilation[1]));
+}
+
+} // namespace
+
+std::string formatBound(double bound) {
+  if (std::isinf(bound))
+    return "inf";
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << llvm::format("%.4g", bound);
+  return s;
+}
+
+double LipschitzAnalysis::weightNorm(Value weight, int64_t groups) {
+  ParamOp param = paramOf(weight);
+  auto key = std::make_pair(param.getOperation(), groups);
+  if (param)
+    if (auto it = normCache.find(key); it != normCache.end())
+      return it->second;
+  auto values = boundValues(param);
+  if (!values)
+    return kInf;
+  auto shape = cast<RankedTensorType>(weight.getType()).getShape();
+  // [out, rest...] as `groups` stacked [out/groups, prod(rest)] matrices.
+  int64_t rows = shape[0] / groups;
+  int64_t cols = static_cast<int64_t>(values->size()) / shape[0];
+  double norm = 0;
+  for (int64_t g = 0; g < groups; ++g) {
+    ArrayRef<double> block(values->data() + g * rows * cols, rows * cols);
+    NormBounds b = spectralNormBounds(block, rows, cols, options.iterations);
+    norm = std::max(norm, options.method == NormMethod::Certified ? b.upper
+                                                                  : b.lower);
+  }
+  if (param)
+    normCache[key] = norm;
+  return norm;
+}
+
+double LipschitzAnalysis::opBound(Operation *op) {
+  double bound =
+      llvm::TypeSwitch<Operation *, double>(op)
+          .Case([&](Conv2DOp conv) {
+            auto w = cast<RankedTensorType>(conv.getWeight().getType());
+            double m = windowOverlap({w.getDimSize(2), w.getDimSize(3)},
+                                     conv.getStride(), conv.getDilation());
+            return std::sqrt(m) *
+                   weightNorm(conv.getWeight(), conv.getGroups());
+          })
+          .Case([&](DenseOp dense) { return weightNorm(dense.getWeight(), 1); })
+          .Case([&](BatchNormOp bn) {
+            auto gamma = boundValues(bn.getWeight());
+            auto var = boundValues(bn.getRunningVar());
+            if (!gamma || !var)
+              return kInf;
+            double eps = bn.getEpsilon().convertToDouble(), best = 0;
+            for (size_t c = 0; c < gamma->size(); ++c)
+              best = std::max(best, std::abs((*gamma)[c]) /
+                                        std::sqrt((*var)[c] + eps));
+            return best;
+          })
+          .Case([&](ActivationOp act) {
+            switch (act.getKind()) {
+            case Activation::sigmoid:
+              return 0.25;
+            case Activation::gelu:
+              return kGeluSlope;
+            default:
+              return 1.0;
+            }
+          })
+          .Case([&](MaxPool2DOp pool) {
+            return std::sqrt(
+                windowOverlap(pool.getKernel(), pool.getStride(), {1, 1}));
+          })
+          .Case([&](AvgPool2DOp pool) {
+            auto k = pool.getKernel();
+            return std::sqrt(windowOverlap(k, pool.getStride(), {1, 1}) /
+                             double(k[0] * k[1]));
+          })
+          .Case([&](GlobalAvgPoolOp pool) {
+            auto t = cast<RankedTensorType>(pool.getInput().getType());
+            if (t.isDynamicDim(2) || t.isDynamicDim(3))
+              return 1.0;
+            return 1 / std::sqrt(double(t.getDimSize(2) * t.getDimSize(3)));
+          })
+          .Case([&](UpsampleOp up) { return double(up.getFactor()); })
+          .Case<FlattenOp, SoftmaxOp>([](Operation *) { return 1.0; })
+          .Default([](Operation *) { return kInf; });
+  if (std::isinf(bound) && unknown)
+    unknown->push_back(layerName(op));
+  return bound;
+}
+
+double LipschitzAnalysis::propagate(Block &block, ArrayRef<double> argBounds,
+                                    std::vector<BlockLipschitz> *blocks,
+                                    int64_t applications,
+                                    SmallVectorImpl<double> &results) {
+  // L[v]: a bound on how much v moves per unit the block's arguments move.
+  llvm::DenseMap<Value, double> bound;
+  for (auto [arg, b] : llvm::zip(block.getArguments(), argBounds))
+    bound[arg] = b;
+  auto of = [&](Value v) {
+    auto it = bound.find(v);
+    return it == bound.end() ? kInf : it->second;
+  };
+  for (Operation &op : block) {
+    if (op.hasTrait<OpTrait::IsTerminator>()) {
+      for (Value v : op.getOperands())
+        results.push_back(of(v));
+      continue;
+    }
+    if (op.getNumResults() != 1)
+      continue;
+    Value result = op.getResult(0);
+    double b =
+        llvm::TypeSwitch<Operation *, double>(&op)
+            .Case([](WeightOp) { return 0.0; })
+            .Case(
+                [&](AddOp add) { return of(add.getLhs()) + of(add.getRhs()); })
+            .Case([&](ConcatOp cat) {
+              return std::hypot(of(cat.getLhs()), of(cat.getRhs()));
+            })
+            .Case([&](ResidualOp residual) {
+              BlockLipschitz entry;
+              entry.block = residual;
+              entry.name = layerName(residual);
+              entry.applications = applications;
+              size_t index = blocks ? blocks->size() : 0;
+              if (blocks)
+                blocks->push_back(entry); // outer before inner
+              entry.branch =
+                  regionBound(residual.getBranch(), blocks, applications);
+              entry.shortcut = residual.hasIdentityShortcut()
+                                   ? 1.0
+                                   : regionBound(residual.getShortcut(), blocks,
+                                                 applications);
+              double afterBound = 1;
+              if (auto after = residual.getAfter())
+                afterBound = *after == Activation::sigmoid ? 0.25
+                             : *after == Activation::gelu  ? kGeluSlope
+                                                           : 1.0;
+              entry.total =
+                  afterBound *
+                  std::abs(residual.getOutputScale().convertToDouble()) *
+                  (entry.shortcut +
+                   std::abs(residual.getBranchScale().convertToDouble()) *
+                       entry.branch);
+              if (blocks) {
+                // Inner blocks are part of this block's bound already.
+                for (size_t i = index + 1; i < blocks->size(); ++i)
+                  (*blocks)[i].nested = true;
+                (*blocks)[index] = entry;
+              }
+              return entry.total * of(residual.getInput());
+            })
+            .Case([&](RepeatOp repeat) {
+              int64_t count = repeat.getCountAttr().getInt();
+              double body =
+                  regionBound(repeat.getBody(), blocks, applications * count);
+              return std::pow(body, double(count)) * of(repeat.getInput());
+            })
+            .Default([&](Operation *other) {
+              // Layers: one tensor input, the others are parameters.
+              if (other->getNumOperands() == 0)
+                return kInf;
+              return opBound(other) * of(other->getOperand(0));
+            });
+    bound[result] = b;
+  }
+  return results.empty() ? kInf : results.front();
+}
+
+double LipschitzAnalysis::regionBound(Region &region,
+                                      std::vector<BlockLipschitz> *blocks,
+                                      int64_t applications) {
+  if (region.empty())
+    return 1.0;
+  SmallVector<double> results;
+  return propagate(region.front(), {1.0}, blocks, applications, results);
+}
+
+ModelLipschitz LipschitzAnalysis::analyze(func::FuncOp fn) {
+  ModelLipschitz model;
+  unknown = &model.unknown;
+  SmallVector<double> args(fn.getNumArguments(), 1.0), results;
+  propagate(fn.front(), args, &model.blocks, 1, results);
+  // With several inputs the sums above over-count, which keeps them bounds.
+  model.network = 0;
+  for (double r : results)
+    model.network = std::max(model.network, r);
+  for (const BlockLipschitz &b : model.blocks)
+    if (!b.nested)
+      model.blockProduct *= std::pow(b.total, double(b.applications));
+  // The same layer may be met once per path; report it once.
+  llvm::sort(model.unknown);
+  model.unknown.erase(std::unique(model.unknown.begin(), model.unknown.end()),
+                      model.unknown.end());
+  unknown = nullptr;
+  return model;
+}
+
+ModelLipschitz computeLipschitz(func::FuncOp fn,
+                                LipschitzBoundOptions options) {
+  return LipschitzAnalysis(options).analyze(fn);
+}
+
+} // namespace res

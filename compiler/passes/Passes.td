@@ -1,0 +1,127 @@
+// The passes of resc over the res dialect. Each is defined in its own .cpp of
+// this folder; docs/passes.md shows each with a before/after example.
+#ifndef RES_PASSES_TD
+#define RES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+// The passes run on the module because they read, create or erase the
+// module-level `res.param` symbols that hold the weights.
+
+def FoldBatchNorm : Pass<"res-fold-bn", "::mlir::ModuleOp"> {
+  let summary = "Fold inference-mode batch norms into the adjacent "
+                "convolution or dense layer";
+  let description = [{
+    A `res.batch_norm` whose input is the result of a `res.conv2d` or
+    `res.dense` that nothing else uses is folded into that layer: with
+    s = weight / sqrt(running_var + epsilon), the layer's weight becomes
+    W * s (per output channel) and its bias (b - running_mean) * s + bias,
+    computed in double precision. A batch norm whose only user is the input
+    of a convolution with zero padding (or of a dense layer) is folded
+    forwards into it: the weight is scaled per input channel and the shift
+    goes into the bias, which is exact because no padding mixes zeros into
+    the normalised input. Folded parameters become new bound `res.param`s
+    named after the layer's weight with the suffix `.bn_folded`; parameters
+    that are no longer used are erased.
+
+    Every batch norm that is left alone gets a remark saying why: its
+    parameters are supplied at run time (run-time folding is not done yet),
+    the layer's output has other users, an activation or padding stands in
+    the way, or the op is marked `training`.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "folded", "batch norms folded into the layer before them">,
+    Statistic<"numFoldedForward", "folded-forward",
+              "batch norms folded into the layer after them">,
+    Statistic<"numKept", "kept", "batch norms left alone">,
+  ];
+}
+
+def PruneIdentity : Pass<"res-prune-identity", "::mlir::ModuleOp"> {
+  let summary = "Remove residual blocks whose branch is zero or provably small";
+  let description = [{
+    A `res.residual` whose branch is provably zero (branch_scale 0, or the
+    branch ends in a batch norm with all-zero bound weight and bias as
+    PyTorch's zero_init_residual leaves it, or in a layer with all-zero
+    bound weight and bias) becomes its shortcut: the shortcut ops are
+    inlined, followed by the `after` activation unless that is provably a
+    no-op (relu on a value that is already non-negative). With a positive
+    `threshold`, a branch that maps 0 to 0 and whose certified gain bound
+    (see res-lipschitz) times |branch_scale| is at most the threshold is
+    removed too; that changes the output by at most threshold * |x|. Each
+    pruned block gets a remark with its name and the bound; blocks with an
+    output_scale other than 1 are kept (the dialect has no op to scale a
+    tensor outside a block).
+  }];
+  let options = [
+    Option<"threshold", "threshold", "double", "0.0",
+           "Also prune blocks whose branch gain bound times |branch_scale| "
+           "is at most this (0: only exactly zero branches)">,
+  ];
+  let statistics = [
+    Statistic<"numPruned", "pruned", "residual blocks removed">,
+  ];
+}
+
+def Lipschitz : Pass<"res-lipschitz", "::mlir::ModuleOp"> {
+  let summary = "Report upper bounds on the Lipschitz constant of each "
+                "block and of the network";
+  let description = [{
+    Emits a remark per residual block with a bound L on the Lipschitz
+    constant (l2 to l2) of its branch, of its shortcut and of the block,
+    |output_scale| * (L_shortcut + |branch_scale| * L_branch) * L_after,
+    and one per model with the product over blocks and the bound of the
+    whole network. Does not change the IR. The bounds are computed by
+    res::computeLipschitz (LipschitzBound.h), which `resc info` can call.
+  }];
+  let options = [
+    Option<"method", "method", "std::string", "\"certified\"",
+           "How a linear layer's norm is bounded: 'certified' (a guaranteed "
+           "upper bound) or 'power-iteration' (an estimate from below of "
+           "the tightest such bound)">,
+    Option<"iterations", "iterations", "unsigned", "100",
+           "Power-iteration steps per linear layer">,
+    Option<"print", "print", "bool", "false",
+           "Also print the bounds as a table on standard output">,
+  ];
+}
+
+def Simplify : Pass<"res-simplify", "::mlir::ModuleOp"> {
+  let summary = "Canonicalise the res dialect and remove dead code";
+  let description = [{
+    Removes identity activations and `after identity`, repeated relus,
+    residual blocks with branch_scale 0 and output_scale 1 (replaced by
+    their shortcut), shortcuts that just yield their argument (made the
+    identity), tied repeats of count 1 (inlined), dead pure ops and
+    `res.param`s that nothing reads.
+  }];
+  let options = [
+    Option<"eraseUnusedParams", "erase-unused-params", "bool", "true",
+           "Erase res.param symbols that no res.weight reads">,
+  ];
+  let statistics = [
+    Statistic<"numErasedParams", "erased-params", "unused parameters erased">,
+  ];
+}
+
+def InlineBlocks : Pass<"res-inline-blocks", "::mlir::ModuleOp"> {
+  let summary = "Flatten residual blocks into plain ops";
+  let description = [{
+    Replaces each `res.residual` with branch_scale 1 and output_scale 1 by
+    its branch ops, its shortcut ops, a `res.add` of the two and the `after`
+    activation. Blocks with other scales are kept, with a remark: the
+    dialect has no op to scale a tensor outside a block. Tied repeats stay
+    loops unless `unroll-repeats` is set. Run it once block-level passes are
+    done.
+  }];
+  let options = [
+    Option<"unrollRepeats", "unroll-repeats", "bool", "false",
+           "Also unroll tied repeats into count copies of their body">,
+  ];
+  let statistics = [
+    Statistic<"numInlined", "inlined", "residual blocks flattened">,
+    Statistic<"numUnrolled", "unrolled", "tied repeats unrolled">,
+  ];
+}
+
+#endif // RES_PASSES_TD

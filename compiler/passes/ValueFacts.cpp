@@ -1,0 +1,147 @@
+// Provable facts about values (see ValueFacts.h).
+#include "compiler/passes/ValueFacts.h"
+#include "compiler/passes/ParamValues.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+
+using namespace mlir;
+
+namespace res {
+
+namespace {
+
+void setWhy(std::string *why, const std::string &text) {
+  if (why)
+    *why = text;
+}
+
+/// A batch norm's per-channel shift, bias - mean * weight / sqrt(var + eps),
+/// is exactly zero: either mean and bias are 0 or weight and bias are.
+bool hasZeroShift(BatchNormOp bn) {
+  auto w = boundValues(bn.getWeight()), b = boundValues(bn.getBias()),
+       m = boundValues(bn.getRunningMean());
+  if (!w || !b || !m)
+    return false;
+  for (size_t c = 0; c < b->size(); ++c)
+    if ((*b)[c] != 0 || ((*m)[c] != 0 && (*w)[c] != 0))
+      return false;
+  return true;
+}
+
+bool hasZeroBias(Value bias) { return !bias || isBoundZero(bias); }
+
+} // namespace
+
+bool isProvablyZero(Value value, std::string *why) {
+  Operation *def = value.getDefiningOp();
+  if (!def) {
+    // A residual region's argument is the block's input.
+    auto arg = cast<BlockArgument>(value);
+    if (auto residual = dyn_cast<ResidualOp>(arg.getOwner()->getParentOp()))
+      return isProvablyZero(residual.getInput(), why);
+    return false;
+  }
+  return llvm::TypeSwitch<Operation *, bool>(def)
+      .Case([&](BatchNormOp bn) {
+        if (isBoundZero(bn.getWeight()) && isBoundZero(bn.getBias())) {
+          setWhy(why,
+                 "batch norm '" + layerName(bn) + "' has zero weight and bias");
+          return true;
+        }
+        // A zero input gives the shift, which may itself be zero.
+        return hasZeroShift(bn) && isProvablyZero(bn.getInput(), why);
+      })
+      .Case<Conv2DOp, DenseOp>([&](auto layer) {
+        if (!hasZeroBias(layer.getBias()))
+          return false;
+        if (isBoundZero(layer.getWeight())) {
+          setWhy(why, "'" + layerName(layer) + "' has zero weight and bias");
+          return true;
+        }
+        return isProvablyZero(layer.getInput(), why);
+      })
+      .Case([&](ActivationOp act) {
+        // sigmoid(0) = 0.5; the others map 0 to 0.
+        return act.getKind() != Activation::sigmoid &&
+               isProvablyZero(act.getInput(), why);
+      })
+      .Case<MaxPool2DOp, AvgPool2DOp, GlobalAvgPoolOp, FlattenOp, UpsampleOp>(
+          [&](auto op) { return isProvablyZero(op.getInput(), why); })
+      .Case<AddOp, ConcatOp>([&](auto op) {
+        return isProvablyZero(op.getLhs(), why) &&
+               isProvablyZero(op.getRhs(), why);
+      })
+      .Default([](Operation *) { return false; });
+}
+
+bool isProvablyNonNegative(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (!def) {
+    auto arg = cast<BlockArgument>(value);
+    if (auto residual = dyn_cast<ResidualOp>(arg.getOwner()->getParentOp()))
+      return isProvablyNonNegative(residual.getInput());
+    return false;
+  }
+  return llvm::TypeSwitch<Operation *, bool>(def)
+      .Case([&](ActivationOp act) {
+        switch (act.getKind()) {
+        case Activation::relu:
+        case Activation::sigmoid:
+          return true;
+        case Activation::identity:
+          return isProvablyNonNegative(act.getInput());
+        default:
+          return false;
+        }
+      })
+      .Case([&](ResidualOp residual) {
+        auto after = residual.getAfter();
+        return after &&
+               (*after == Activation::relu || *after == Activation::sigmoid);
+      })
+      // Max pooling pads with -inf, average pooling with zeros: neither
+      // brings in a negative value.
+      .Case<MaxPool2DOp, AvgPool2DOp, GlobalAvgPoolOp, FlattenOp, UpsampleOp>(
+          [&](auto op) { return isProvablyNonNegative(op.getInput()); })
+      .Case<AddOp, ConcatOp>([&](auto op) {
+        return isProvablyNonNegative(op.getLhs()) &&
+               isProvablyNonNegative(op.getRhs());
+      })
+      .Case([&](SoftmaxOp) { return true; })
+      .Default([](Operation *) { return false; });
+}
+
+bool mapsZeroToZero(Region &region, std::string *why) {
+  for (Operation &op : region.getOps()) {
+    std::string breaker;
+    bool ok = llvm::TypeSwitch<Operation *, bool>(&op)
+                  .Case<Conv2DOp, DenseOp>(
+                      [&](auto layer) { return hasZeroBias(layer.getBias()); })
+                  .Case([&](BatchNormOp bn) { return hasZeroShift(bn); })
+                  .Case([&](ActivationOp act) {
+                    return act.getKind() != Activation::sigmoid;
+                  })
+                  .Case([&](ResidualOp inner) {
+                    auto after = inner.getAfter();
+                    return (!after || *after != Activation::sigmoid) &&
+                           mapsZeroToZero(inner.getBranch(), why) &&
+                           mapsZeroToZero(inner.getShortcut(), why);
+                  })
+                  .Case([&](RepeatOp inner) {
+                    return mapsZeroToZero(inner.getBody(), why);
+                  })
+                  // Softmax of 0 is uniform, not 0.
+                  .Case([&](SoftmaxOp) { return false; })
+                  .Default([](Operation *) { return true; });
+    if (!ok) {
+      if (why && why->empty())
+        *why = "'" + layerName(&op) + "' does not map 0 to 0";
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace res
