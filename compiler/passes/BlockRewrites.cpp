@@ -15,6 +15,9 @@ Value inlineRegionBefore(RewriterBase &rewriter, Region &region,
   Block &block = region.front();
   auto yield = cast<YieldOp>(block.getTerminator());
   Value result = yield.getValue();
+  // A region that yields its argument gives the argument's replacement.
+  if (result == block.getArgument(0))
+    result = argument;
   rewriter.eraseOp(yield);
   rewriter.inlineBlockBefore(&block, before, ValueRange{argument});
   return result;

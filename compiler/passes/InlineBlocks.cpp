@@ -2,6 +2,7 @@
 // request, tied repeats into copies of their body) once the block-level
 // passes have run; see Passes.td.
 #include "compiler/passes/BlockRewrites.h"
+#include "compiler/passes/LipschitzBound.h"
 #include "compiler/passes/ParamValues.h"
 #include "compiler/passes/Passes.h"
 
@@ -51,8 +52,9 @@ void InlineBlocksPass::runOnOperation() {
     double a = block.getOutputScale().convertToDouble();
     if (h != 1 || a != 1) {
       block.emitRemark() << "block '" << layerName(block)
-                         << "' kept: branch_scale " << h << " and output_scale "
-                         << a << " need a scale op the dialect does not have";
+                         << "' kept: branch_scale " << formatBound(h)
+                         << " and output_scale " << formatBound(a)
+                         << " need a scale op the dialect does not have";
       continue;
     }
     flatten(rewriter, block);
