@@ -1,0 +1,113 @@
+// What one Halide kernel computes, independent of MLIR: the op family, the
+// static shapes of its operands (every dim but the batch), its attributes and
+// the epilogue fused into it. Two layers with equal descriptions share one
+// compiled kernel; `key()` is the cache key (DESIGN.md: kernels follow the
+// number of distinct layer signatures, not the depth of the model).
+//
+// Layout. Activations live in the plan's buffers in an internal layout:
+// a 4-D tensor [N, C, H, W] is stored channels-innermost, Halide dims
+// (c, x, y, n) (NHWC in C terms), because the conv schedules vectorise over
+// output channels and broadcast one input pixel, the arrangement that runs
+// near FMA peak (halide-schedules.md, apps/conv_layer). Tensors of any other
+// rank keep C order, Halide dims reversed: [N, F] is (f, n). The batch is
+// always the outermost Halide dim and its extent is left to run time. Model
+// inputs and outputs are converted at the boundary (ToInternal /
+// FromInternal kernels).
+#ifndef RESC_COMPILER_CODEGEN_KERNELDESC_H
+#define RESC_COMPILER_CODEGEN_KERNELDESC_H
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace res {
+enum class Activation : uint32_t;
+
+namespace codegen {
+
+/// Logical dims of a tensor without its batch dim: [C, H, W] for NCHW,
+/// [F] for [N, F].
+using Dims = std::vector<int64_t>;
+using Pair = std::array<int64_t, 2>;
+
+/// Halide extents, innermost first, of an activation with logical dims `d`
+/// (batch excluded) in the internal layout.
+std::vector<int> internalExtents(const Dims &d);
+/// The Halide dim index of logical dim 1 (channels) in the internal layout.
+int channelIndex(const Dims &d);
+/// Number of floats of one batch element.
+int64_t perSample(const Dims &d);
+
+/// One step of an epilogue, applied in order to the value a kernel computes
+/// before it is stored. Fusing these into the producer means BN, residual
+/// sums and activations never make a round trip through memory.
+struct EpilogueStage {
+  enum Kind {
+    /// v * scale[c] + shift[c]; scale and shift are operands `operand` and
+    /// `operand + 1` (a batch norm that could not be folded into weights).
+    Affine,
+    /// v = act(v).
+    Act,
+    /// v = selfScale * v + otherScale * other, `other` being the batched
+    /// operand `operand`; when it has fewer channels it is added to the
+    /// first channels only (the add op's zero-padding rule). A residual
+    /// block's sum is this with selfScale = output_scale * branch_scale and
+    /// otherScale = output_scale.
+    Combine,
+  };
+  Kind kind = Act;
+  Activation act{};
+  int operand = -1;
+  double selfScale = 1.0, otherScale = 1.0;
+};
+
+enum class KernelKind {
+  Conv,          // input, packed weight, bias, epilogue operands
+  Dense,         // input, packed weight, bias, epilogue operands
+  Elementwise,   // input, epilogue operands
+  MaxPool,       // input
+  AvgPool,       // input
+  GlobalAvgPool, // input
+  Upsample,      // input
+  Concat,        // lhs, rhs
+  Softmax,       // input
+  Flatten,       // input
+  ToInternal,    // input in C order (model input) -> internal layout
+  FromInternal,  // internal layout -> C order (model output)
+};
+
+const char *kindName(KernelKind kind);
+
+struct Operand {
+  /// Batched operands are activations (dims as `Dims`, internal layout);
+  /// the others are packed parameters whose `dims` are Halide extents.
+  bool batched = true;
+  /// A batched operand in C order (a model input) rather than the internal
+  /// layout; only ToInternal reads one.
+  bool cOrder = false;
+  Dims dims;
+};
+
+struct KernelDesc {
+  KernelKind kind = KernelKind::Elementwise;
+  std::vector<Operand> operands;
+  Dims result;
+  // Window ops (conv and pools).
+  Pair kernel{1, 1}, stride{1, 1}, padding{0, 0}, dilation{1, 1};
+  int64_t groups = 1;
+  int64_t factor = 1; // upsample
+  std::vector<EpilogueStage> epilogue;
+
+  /// A string that names everything the generated code depends on; equal
+  /// keys mean interchangeable kernels. Includes the schedule's name.
+  std::string key() const;
+  /// Floating-point operations of one batch element (multiply-adds count
+  /// two), for GFLOP/s reports.
+  double flopsPerSample() const;
+};
+
+} // namespace codegen
+} // namespace res
+
+#endif

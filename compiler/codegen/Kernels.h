@@ -1,0 +1,93 @@
+// The Halide side of code generation: one builder per op family, each
+// returning the algorithm and its CPU schedule as a Pipeline whose inputs are
+// ImageParams with every bound and stride pinned (only the batch extent is
+// left to run time), so that indexing compiles to constant offsets
+// (halide-schedules.md, technique 7).
+//
+// Each family's algorithm and schedule sit together in one file, like
+// Halide's apps: ConvKernel.cpp, DenseKernel.cpp, PoolKernels.cpp,
+// ElementwiseKernels.cpp.
+#ifndef RESC_COMPILER_CODEGEN_KERNELS_H
+#define RESC_COMPILER_CODEGEN_KERNELS_H
+
+#include "compiler/codegen/KernelDesc.h"
+
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+namespace res {
+namespace codegen {
+
+struct HalideKernel {
+  Halide::Pipeline pipeline;
+  /// One per operand of the description, in order.
+  std::vector<Halide::ImageParam> inputs;
+  /// A one-line description of the schedule, for --verbose and reports.
+  std::string schedule;
+};
+
+/// Builds the algorithm and schedule of `desc` for `target`. Throws
+/// Halide::CompileError (through Halide's user_assert) on descriptions that
+/// Halide rejects; the cache turns that into an error message.
+HalideKernel buildKernel(const KernelDesc &desc, const Halide::Target &target);
+
+HalideKernel buildConv(const KernelDesc &desc, const Halide::Target &target);
+HalideKernel buildDense(const KernelDesc &desc, const Halide::Target &target);
+HalideKernel buildPool(const KernelDesc &desc, const Halide::Target &target);
+HalideKernel buildElementwise(const KernelDesc &desc,
+                              const Halide::Target &target);
+HalideKernel buildDataMovement(const KernelDesc &desc,
+                               const Halide::Target &target);
+HalideKernel buildSoftmax(const KernelDesc &desc, const Halide::Target &target);
+
+//===----------------------------------------------------------------------===//
+// Helpers shared by the builders (KernelCommon.cpp)
+//===----------------------------------------------------------------------===//
+
+/// f32 lanes of the widest SIMD unit of `target` (16 with AVX-512).
+int vectorWidth(const Halide::Target &target);
+/// Vector registers the register tiles may use (32 with AVX-512, else 16).
+int vectorRegisters(const Halide::Target &target);
+
+/// An ImageParam for `operand`, bounds and strides pinned to a dense buffer
+/// in its layout; batched operands get a free batch extent with min 0.
+Halide::ImageParam makeInput(const Operand &operand, const std::string &name);
+/// Pins the output buffer of `out` to a dense batched tensor of `dims`.
+void pinOutput(Halide::Func out, const Dims &dims);
+
+/// Vars named v0, v1, ... for a Func of `n` dims.
+std::vector<Halide::Var> makeVars(int n);
+std::vector<Halide::Expr> asExprs(const std::vector<Halide::Var> &vars);
+
+/// Applies desc.epilogue to `value`, the result at internal coordinates
+/// `args` (batch last) of a tensor with logical dims `dims`.
+Halide::Expr applyEpilogue(Halide::Expr value, const KernelDesc &desc,
+                           const std::vector<Halide::ImageParam> &inputs,
+                           const std::vector<Halide::Expr> &args,
+                           const Dims &dims);
+
+/// One element of an activation, with the interpreter's semantics
+/// (relu keeps NaN, gelu is the erf form).
+Halide::Expr activate(Activation kind, Halide::Expr v);
+
+/// The schedule of a pointwise output: the innermost dim vectorised, the
+/// rest fused with the batch and run in parallel in chunks big enough to
+/// pay for a task. Returns a description.
+std::string schedulePointwise(Halide::Func out,
+                              const std::vector<Halide::Var> &vars,
+                              const std::vector<int> &extents,
+                              const Halide::Target &target);
+
+/// Vectorises `v` of `f` (extent `extent`) as wide as the target allows
+/// without reading or writing outside the buffer: exact when the width
+/// divides the extent, shifted inwards otherwise, not at all below 4.
+/// Returns the width used (1: none).
+int vectorizeInner(Halide::Func f, Halide::Var v, int extent,
+                   const Halide::Target &target);
+
+} // namespace codegen
+} // namespace res
+
+#endif

@@ -1,0 +1,611 @@
+#include "compiler/codegen/Lowering.h"
+
+#include "dialect/ResDialect.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace res {
+namespace codegen {
+namespace {
+
+/// A kernel being assembled: its description, operand slots (placeholders
+/// of -1 for parameters decided once the epilogue is known) and the value
+/// its output currently stands for.
+struct Pending {
+  KernelDesc desc;
+  std::vector<int> operands;
+  Value last;
+  Operation *anchor = nullptr;
+  bool canFold = false; // conv and dense take a following BN into weights
+  std::optional<BatchNormRef> folded;
+};
+
+class Lowerer {
+public:
+  Lowerer(func::FuncOp fn, Plan &plan) : fn(fn), plan(plan) {}
+  LogicalResult run();
+
+private:
+  LogicalResult lowerBlock(Block &block, std::vector<Step> &steps);
+  LogicalResult lowerOp(Operation *op, std::vector<Step> &steps);
+  LogicalResult lowerResidual(ResidualOp op, std::vector<Step> &steps);
+  LogicalResult lowerRepeat(RepeatOp op, std::vector<Step> &steps);
+
+  FailureOr<Dims> dims(Value v, Operation *at);
+  FailureOr<int> activation(Value v, Operation *user);
+  FailureOr<std::string> paramName(Value v, Operation *user, StringRef what);
+  std::optional<BatchNormRef> batchNormRef(BatchNormOp bn);
+  int paramSlot(const PackRecipe &recipe, Dims extents);
+  int kernelId(const KernelDesc &desc);
+  bool available(Value other, Operation *anchor);
+
+  /// Grows `p`'s epilogue over single-use pointwise consumers.
+  void extend(Pending &p);
+  /// Adds the call of `p` to `steps`; its result is a fresh activation.
+  LogicalResult emit(Pending &p, std::vector<Step> &steps);
+  Pending start(KernelKind kind, Operation *anchor, std::vector<int> operands);
+
+  func::FuncOp fn;
+  Plan &plan;
+  llvm::DenseMap<Value, int> slotOf;
+  llvm::DenseSet<Operation *> absorbed;
+  llvm::DenseSet<Operation *> fusedResiduals;
+  std::map<std::string, int> kernelIds, paramIds;
+};
+
+FailureOr<Dims> Lowerer::dims(Value v, Operation *at) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || type.getRank() < 2)
+    return at->emitOpError("the Halide backend needs activations of rank 2 "
+                           "or more with the batch first, got ")
+           << v.getType();
+  Dims d;
+  for (int64_t i = 1; i < type.getRank(); ++i) {
+    if (type.isDynamicDim(i))
+      return at->emitOpError("the Halide backend needs every dimension but "
+                             "the batch to be static, got ")
+             << v.getType();
+    d.push_back(type.getDimSize(i));
+  }
+  return d;
+}
+
+FailureOr<int> Lowerer::activation(Value v, Operation *user) {
+  auto it = slotOf.find(v);
+  if (it == slotOf.end())
+    return user->emitOpError("the Halide backend supports parameters only as "
+                             "weights, biases and batch-norm statistics");
+  return it->second;
+}
+
+FailureOr<std::string> Lowerer::paramName(Value v, Operation *user,
+                                          StringRef what) {
+  auto w = v.getDefiningOp<WeightOp>();
+  if (!w)
+    return user->emitOpError("the Halide backend needs the ")
+           << what << " to be a parameter (res.weight)";
+  return w.getParam().str();
+}
+
+std::optional<BatchNormRef> Lowerer::batchNormRef(BatchNormOp bn) {
+  BatchNormRef ref;
+  auto name = [](Value v) -> std::optional<std::string> {
+    if (auto w = v.getDefiningOp<WeightOp>())
+      return w.getParam().str();
+    return std::nullopt;
+  };
+  auto g = name(bn.getWeight()), b = name(bn.getBias()),
+       m = name(bn.getRunningMean()), var = name(bn.getRunningVar());
+  if (!g || !b || !m || !var)
+    return std::nullopt;
+  ref.weight = *g;
+  ref.bias = *b;
+  ref.mean = *m;
+  ref.var = *var;
+  ref.epsilon = bn.getEpsilon().convertToDouble();
+  return ref;
+}
+
+int Lowerer::paramSlot(const PackRecipe &recipe, Dims extents) {
+  auto [it, inserted] = paramIds.try_emplace(recipe.key(), 0);
+  if (!inserted)
+    return it->second;
+  Slot slot;
+  slot.kind = Slot::Param;
+  slot.dims = std::move(extents);
+  slot.index = int(plan.params.size());
+  plan.params.push_back(recipe);
+  it->second = plan.addSlot(slot);
+  return it->second;
+}
+
+int Lowerer::kernelId(const KernelDesc &desc) {
+  auto [it, inserted] =
+      kernelIds.try_emplace(desc.key(), int(plan.kernels.size()));
+  if (inserted)
+    plan.kernels.push_back(desc);
+  return it->second;
+}
+
+/// Whether `other` is computed before `anchor` runs: defined in a block
+/// that encloses the anchor, before the anchor's ancestor op there.
+bool Lowerer::available(Value other, Operation *anchor) {
+  Block *block = other.getParentBlock();
+  if (!block)
+    return false;
+  Operation *ancestor = block->findAncestorOpInBlock(*anchor);
+  if (!ancestor)
+    return false;
+  if (isa<BlockArgument>(other))
+    return true;
+  Operation *def = other.getDefiningOp();
+  return def != ancestor && def->isBeforeInBlock(ancestor);
+}
+
+Pending Lowerer::start(KernelKind kind, Operation *anchor,
+                       std::vector<int> operands) {
+  Pending p;
+  p.desc.kind = kind;
+  p.operands = std::move(operands);
+  p.anchor = anchor;
+  p.last = anchor->getResult(0);
+  return p;
+}
+
+void Lowerer::extend(Pending &p) {
+  auto addOperand = [&](int slot) {
+    p.operands.push_back(slot);
+    return int(p.operands.size()) - 1;
+  };
+  while (p.last.hasOneUse()) {
+    Operation *user = *p.last.getUsers().begin();
+    EpilogueStage stage;
+    if (auto bn = dyn_cast<BatchNormOp>(user)) {
+      std::optional<BatchNormRef> ref = batchNormRef(bn);
+      if (bn.getInput() != p.last || !ref)
+        break;
+      if (p.canFold && !p.folded && p.desc.epilogue.empty()) {
+        p.folded = ref;
+      } else {
+        auto d = *dims(p.last, user);
+        const int64_t channels = d[0];
+        PackRecipe scale{PackRecipe::BatchNormScale, "", "", ref, channels};
+        PackRecipe shift{PackRecipe::BatchNormShift, "", "", ref, channels};
+        stage.kind = EpilogueStage::Affine;
+        stage.operand = addOperand(paramSlot(scale, {channels}));
+        addOperand(paramSlot(shift, {channels}));
+        p.desc.epilogue.push_back(stage);
+      }
+    } else if (auto act = dyn_cast<ActivationOp>(user)) {
+      stage.kind = EpilogueStage::Act;
+      stage.act = act.getKind();
+      p.desc.epilogue.push_back(stage);
+    } else if (auto add = dyn_cast<AddOp>(user)) {
+      Value other;
+      if (add.getLhs() == p.last && add.getRhs() != p.last)
+        other = add.getRhs();
+      else if (add.getRhs() == p.last && add.getLhs() != p.last &&
+               add.getLhs().getType() == add.getRhs().getType())
+        other = add.getLhs();
+      else
+        break;
+      auto slot = slotOf.find(other);
+      if (slot == slotOf.end() || !available(other, p.anchor))
+        break;
+      stage.kind = EpilogueStage::Combine;
+      stage.operand = addOperand(slot->second);
+      p.desc.epilogue.push_back(stage);
+    } else if (auto yield = dyn_cast<YieldOp>(user)) {
+      // The end of a residual branch: the block's sum and after-activation.
+      auto residual = dyn_cast<ResidualOp>(yield->getParentOp());
+      if (!residual || yield->getParentRegion() != &residual.getBranch())
+        break;
+      Value shortcut =
+          residual.hasIdentityShortcut()
+              ? residual.getInput()
+              : cast<YieldOp>(residual.getShortcut().front().getTerminator())
+                    .getValue();
+      auto slot = slotOf.find(shortcut);
+      if (slot == slotOf.end())
+        break;
+      const double os = residual.getOutputScale().convertToDouble();
+      const double bs = residual.getBranchScale().convertToDouble();
+      stage.kind = EpilogueStage::Combine;
+      stage.operand = addOperand(slot->second);
+      stage.selfScale = os * bs;
+      stage.otherScale = os;
+      p.desc.epilogue.push_back(stage);
+      if (auto after = residual.getAfter()) {
+        EpilogueStage act;
+        act.kind = EpilogueStage::Act;
+        act.act = *after;
+        p.desc.epilogue.push_back(act);
+      }
+      fusedResiduals.insert(residual);
+      p.last = residual.getResult();
+      continue;
+    } else {
+      break;
+    }
+    absorbed.insert(user);
+    p.last = user->getResult(0);
+  }
+}
+
+LogicalResult Lowerer::emit(Pending &p, std::vector<Step> &steps) {
+  auto resultDims = dims(p.last, p.anchor);
+  if (failed(resultDims))
+    return failure();
+  p.desc.result = *resultDims;
+  p.desc.operands.clear();
+  for (int s : p.operands) {
+    const Slot &slot = plan.slots[s];
+    Operand o;
+    o.batched = slot.kind != Slot::Param;
+    o.dims = slot.dims;
+    p.desc.operands.push_back(o);
+  }
+  Slot result;
+  result.kind = Slot::Activation;
+  result.dims = *resultDims;
+  int r = plan.addSlot(result);
+  slotOf[p.last] = r;
+
+  Step step;
+  step.kind = Step::Call;
+  step.kernel = kernelId(p.desc);
+  step.operands = p.operands;
+  step.result = r;
+  step.loc = p.anchor->getLoc();
+  if (auto layer = p.anchor->getAttrOfType<StringAttr>("layer"))
+    step.layer = layer.getValue().str();
+  steps.push_back(std::move(step));
+  return success();
+}
+
+LogicalResult Lowerer::lowerBlock(Block &block, std::vector<Step> &steps) {
+  for (Operation &op : block) {
+    if (op.hasTrait<OpTrait::IsTerminator>())
+      return success();
+    if (absorbed.contains(&op))
+      continue;
+    if (failed(lowerOp(&op, steps)))
+      return failure();
+  }
+  return success();
+}
+
+LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
+  auto operand = [&](Value v) { return activation(v, op); };
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](WeightOp) { return success(); })
+      .Case([&](Conv2DOp c) -> LogicalResult {
+        auto in = operand(c.getInput());
+        auto inDims = dims(c.getInput(), op);
+        auto weight = paramName(c.getWeight(), op, "conv weight");
+        if (failed(in) || failed(inDims) || failed(weight))
+          return failure();
+        std::string bias;
+        if (c.getBias()) {
+          auto b = paramName(c.getBias(), op, "conv bias");
+          if (failed(b))
+            return failure();
+          bias = *b;
+        }
+        auto w = cast<RankedTensorType>(c.getWeight().getType()).getShape();
+        Pending p = start(KernelKind::Conv, op, {*in, -1, -1});
+        p.canFold = true;
+        p.desc.kernel = {w[2], w[3]};
+        p.desc.stride = {c.getStride()[0], c.getStride()[1]};
+        p.desc.padding = {c.getPadding()[0], c.getPadding()[1]};
+        p.desc.dilation = {c.getDilation()[0], c.getDilation()[1]};
+        p.desc.groups = c.getGroups();
+        extend(p);
+        PackRecipe wr{PackRecipe::ConvWeight, *weight, "", p.folded, w[0]};
+        PackRecipe br{PackRecipe::Bias, "", bias, p.folded, w[0]};
+        p.operands[1] = paramSlot(wr, {w[0], w[1], w[3], w[2]});
+        p.operands[2] = paramSlot(br, {w[0]});
+        return emit(p, steps);
+      })
+      .Case([&](DenseOp d) -> LogicalResult {
+        auto in = operand(d.getInput());
+        auto weight = paramName(d.getWeight(), op, "dense weight");
+        if (failed(in) || failed(weight))
+          return failure();
+        std::string bias;
+        if (d.getBias()) {
+          auto b = paramName(d.getBias(), op, "dense bias");
+          if (failed(b))
+            return failure();
+          bias = *b;
+        }
+        auto w = cast<RankedTensorType>(d.getWeight().getType()).getShape();
+        Pending p = start(KernelKind::Dense, op, {*in, -1, -1});
+        p.canFold = true;
+        extend(p);
+        PackRecipe wr{PackRecipe::DenseWeight, *weight, "", p.folded, w[0]};
+        PackRecipe br{PackRecipe::Bias, "", bias, p.folded, w[0]};
+        p.operands[1] = paramSlot(wr, {w[0], w[1]});
+        p.operands[2] = paramSlot(br, {w[0]});
+        return emit(p, steps);
+      })
+      .Case([&](BatchNormOp bn) -> LogicalResult {
+        auto in = operand(bn.getInput());
+        auto d = dims(bn.getInput(), op);
+        if (failed(in) || failed(d))
+          return failure();
+        std::optional<BatchNormRef> ref = batchNormRef(bn);
+        if (!ref)
+          return op->emitOpError("the Halide backend needs the batch-norm "
+                                 "statistics to be parameters");
+        Pending p = start(KernelKind::Elementwise, op, {*in});
+        const int64_t channels = (*d)[0];
+        PackRecipe scale{PackRecipe::BatchNormScale, "", "", ref, channels};
+        PackRecipe shift{PackRecipe::BatchNormShift, "", "", ref, channels};
+        EpilogueStage stage;
+        stage.kind = EpilogueStage::Affine;
+        stage.operand = 1;
+        p.operands.push_back(paramSlot(scale, {channels}));
+        p.operands.push_back(paramSlot(shift, {channels}));
+        p.desc.epilogue.push_back(stage);
+        extend(p);
+        return emit(p, steps);
+      })
+      .Case([&](ActivationOp a) -> LogicalResult {
+        auto in = operand(a.getInput());
+        if (failed(in) || failed(dims(a.getInput(), op)))
+          return failure();
+        Pending p = start(KernelKind::Elementwise, op, {*in});
+        EpilogueStage stage;
+        stage.kind = EpilogueStage::Act;
+        stage.act = a.getKind();
+        p.desc.epilogue.push_back(stage);
+        extend(p);
+        return emit(p, steps);
+      })
+      .Case([&](AddOp a) -> LogicalResult {
+        auto lhs = operand(a.getLhs());
+        auto rhs = operand(a.getRhs());
+        if (failed(lhs) || failed(rhs) || failed(dims(a.getLhs(), op)))
+          return failure();
+        Pending p = start(KernelKind::Elementwise, op, {*lhs, *rhs});
+        EpilogueStage stage;
+        stage.kind = EpilogueStage::Combine;
+        stage.operand = 1;
+        p.desc.epilogue.push_back(stage);
+        extend(p);
+        return emit(p, steps);
+      })
+      .Case<MaxPool2DOp, AvgPool2DOp>([&](auto pool) -> LogicalResult {
+        auto in = operand(pool.getInput());
+        if (failed(in))
+          return failure();
+        Pending p = start(isa<MaxPool2DOp>(op) ? KernelKind::MaxPool
+                                               : KernelKind::AvgPool,
+                          op, {*in});
+        p.desc.kernel = {pool.getKernel()[0], pool.getKernel()[1]};
+        p.desc.stride = {pool.getStride()[0], pool.getStride()[1]};
+        p.desc.padding = {pool.getPadding()[0], pool.getPadding()[1]};
+        return emit(p, steps);
+      })
+      .Case<GlobalAvgPoolOp, SoftmaxOp, FlattenOp>(
+          [&](auto o) -> LogicalResult {
+            auto in = operand(o.getInput());
+            if (failed(in))
+              return failure();
+            KernelKind kind = isa<GlobalAvgPoolOp>(op)
+                                  ? KernelKind::GlobalAvgPool
+                              : isa<SoftmaxOp>(op) ? KernelKind::Softmax
+                                                   : KernelKind::Flatten;
+            Pending p = start(kind, op, {*in});
+            return emit(p, steps);
+          })
+      .Case([&](UpsampleOp u) -> LogicalResult {
+        auto in = operand(u.getInput());
+        if (failed(in))
+          return failure();
+        Pending p = start(KernelKind::Upsample, op, {*in});
+        p.desc.factor = u.getFactor();
+        return emit(p, steps);
+      })
+      .Case([&](ConcatOp c) -> LogicalResult {
+        auto lhs = operand(c.getLhs());
+        auto rhs = operand(c.getRhs());
+        if (failed(lhs) || failed(rhs))
+          return failure();
+        Pending p = start(KernelKind::Concat, op, {*lhs, *rhs});
+        return emit(p, steps);
+      })
+      .Case([&](ResidualOp r) { return lowerResidual(r, steps); })
+      .Case([&](RepeatOp r) { return lowerRepeat(r, steps); })
+      .Default([&](Operation *) -> LogicalResult {
+        return op->emitOpError("is not supported by the Halide backend");
+      });
+}
+
+LogicalResult Lowerer::lowerResidual(ResidualOp op, std::vector<Step> &steps) {
+  auto in = activation(op.getInput(), op);
+  if (failed(in))
+    return failure();
+  // The shortcut first, so that the branch's last kernel can add it.
+  Value shortcut = op.getInput();
+  if (!op.hasIdentityShortcut()) {
+    Block &block = op.getShortcut().front();
+    slotOf[block.getArgument(0)] = *in;
+    if (failed(lowerBlock(block, steps)))
+      return failure();
+    shortcut = cast<YieldOp>(block.getTerminator()).getValue();
+  }
+  Block &branch = op.getBranch().front();
+  slotOf[branch.getArgument(0)] = *in;
+  if (failed(lowerBlock(branch, steps)))
+    return failure();
+  if (fusedResiduals.contains(op))
+    return success();
+
+  // Not absorbed (the branch ends in a pool or is the identity): an
+  // elementwise kernel computes the sum.
+  Value f = cast<YieldOp>(branch.getTerminator()).getValue();
+  auto fs = activation(f, op);
+  auto ss = activation(shortcut, op);
+  if (failed(fs) || failed(ss) || failed(dims(op.getResult(), op)))
+    return failure();
+  Pending p = start(KernelKind::Elementwise, op, {*fs, *ss});
+  EpilogueStage sum;
+  sum.kind = EpilogueStage::Combine;
+  sum.operand = 1;
+  sum.otherScale = op.getOutputScale().convertToDouble();
+  sum.selfScale = sum.otherScale * op.getBranchScale().convertToDouble();
+  p.desc.epilogue.push_back(sum);
+  if (auto after = op.getAfter()) {
+    EpilogueStage act;
+    act.kind = EpilogueStage::Act;
+    act.act = *after;
+    p.desc.epilogue.push_back(act);
+  }
+  extend(p);
+  return emit(p, steps);
+}
+
+LogicalResult Lowerer::lowerRepeat(RepeatOp op, std::vector<Step> &steps) {
+  auto in = activation(op.getInput(), op);
+  auto d = dims(op.getInput(), op);
+  if (failed(in) || failed(d))
+    return failure();
+  Step loop;
+  loop.kind = Step::Loop;
+  loop.count = op.getCountAttr().getInt();
+  loop.input = *in;
+  loop.loc = op.getLoc();
+  if (auto layer = op->getAttrOfType<StringAttr>("layer"))
+    loop.layer = layer.getValue().str();
+  Slot buffer;
+  buffer.kind = Slot::Activation;
+  buffer.dims = *d;
+  loop.arg = plan.addSlot(buffer);
+
+  Block &body = op.getBody().front();
+  slotOf[body.getArgument(0)] = loop.arg;
+  if (failed(lowerBlock(body, loop.body)))
+    return failure();
+  Value yielded = cast<YieldOp>(body.getTerminator()).getValue();
+  auto ys = activation(yielded, op);
+  if (failed(ys))
+    return failure();
+  // The yield must be a buffer the body itself writes, so that the two
+  // buffers can alternate; otherwise (the body yields its argument, or a
+  // nested loop's result) copy it once per iteration.
+  bool written = false;
+  for (const Step &s : loop.body)
+    written |= s.kind == Step::Call && s.result == *ys;
+  if (!written) {
+    Pending p;
+    p.desc.kind = KernelKind::Elementwise;
+    p.operands = {*ys};
+    p.anchor = op;
+    p.last = yielded;
+    if (failed(emit(p, loop.body)))
+      return failure();
+    ys = loop.body.back().result;
+  }
+  loop.yield = *ys;
+  Slot result;
+  result.kind = Slot::LoopResult;
+  result.dims = *d;
+  loop.result = plan.addSlot(result);
+  slotOf[op.getResult()] = loop.result;
+  steps.push_back(std::move(loop));
+  return success();
+}
+
+LogicalResult Lowerer::run() {
+  if (fn.isExternal() || !fn.getBody().hasOneBlock())
+    return fn.emitError("the Halide backend compiles single-block functions "
+                        "with a body");
+  Block &entry = fn.getBody().front();
+  for (BlockArgument arg : entry.getArguments()) {
+    auto d = dims(arg, fn);
+    if (failed(d))
+      return failure();
+    Slot input;
+    input.kind = Slot::Input;
+    input.dims = *d;
+    input.index = int(arg.getArgNumber());
+    int s = plan.addSlot(input);
+    plan.inputs.push_back(s);
+    if (d->size() != 3) {
+      // C order is the internal layout: read the caller's buffer directly.
+      slotOf[arg] = s;
+      continue;
+    }
+    KernelDesc desc;
+    desc.kind = KernelKind::ToInternal;
+    Operand o;
+    o.cOrder = true;
+    o.dims = *d;
+    desc.operands = {o};
+    desc.result = *d;
+    Slot act;
+    act.kind = Slot::Activation;
+    act.dims = *d;
+    int a = plan.addSlot(act);
+    Step step;
+    step.kernel = kernelId(desc);
+    step.operands = {s};
+    step.result = a;
+    step.loc = fn.getLoc();
+    step.layer = "input";
+    plan.steps.push_back(step);
+    slotOf[arg] = a;
+  }
+  if (failed(lowerBlock(entry, plan.steps)))
+    return failure();
+  auto ret = dyn_cast<func::ReturnOp>(entry.getTerminator());
+  if (!ret)
+    return fn.emitError("the model function must end in func.return");
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    auto s = activation(v, ret);
+    auto d = dims(v, ret);
+    if (failed(s) || failed(d))
+      return failure();
+    KernelDesc desc;
+    desc.kind = KernelKind::FromInternal;
+    const Slot &from = plan.slots[*s];
+    Operand o;
+    o.dims = *d;
+    desc.operands = {o};
+    (void)from;
+    desc.result = *d;
+    Slot out;
+    out.kind = Slot::Output;
+    out.dims = *d;
+    out.index = int(i);
+    int os = plan.addSlot(out);
+    plan.outputs.push_back(os);
+    Step step;
+    step.kernel = kernelId(desc);
+    step.operands = {*s};
+    step.result = os;
+    step.loc = ret.getLoc();
+    step.layer = "output";
+    plan.steps.push_back(step);
+  }
+  plan.planMemory();
+  return success();
+}
+
+} // namespace
+
+LogicalResult lowerToPlan(func::FuncOp fn, Plan &plan) {
+  return Lowerer(fn, plan).run();
+}
+
+} // namespace codegen
+} // namespace res

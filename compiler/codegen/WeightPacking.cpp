@@ -1,0 +1,137 @@
+#include "compiler/codegen/WeightPacking.h"
+
+#include <cmath>
+
+namespace res {
+namespace codegen {
+
+std::string PackRecipe::key() const {
+  std::string k = std::to_string(int(kind)) + "|" + weight + "|" + bias + "|" +
+                  std::to_string(channels);
+  if (batchNorm) {
+    char eps[32];
+    snprintf(eps, sizeof eps, "%a", batchNorm->epsilon);
+    k += "|bn:" + batchNorm->weight + "," + batchNorm->bias + "," +
+         batchNorm->mean + "," + batchNorm->var + "," + eps;
+  }
+  return k;
+}
+
+namespace {
+
+const resc::Tensor *need(const ParamLookup &lookup, const std::string &name,
+                         size_t rank, std::string &error) {
+  const resc::Tensor *t = lookup(name);
+  if (!t) {
+    error = "missing parameter '" + name + "'";
+    return nullptr;
+  }
+  if (t->rank() != int64_t(rank) ||
+      resc::checkedNumel(t->shape) != t->numel()) {
+    error = "parameter '" + name + "' has shape " +
+            resc::shapeToString(t->shape) + ", expected rank " +
+            std::to_string(rank);
+    return nullptr;
+  }
+  return t;
+}
+
+/// Per-channel scale and shift of a batch norm, in double.
+bool batchNormCoefficients(const BatchNormRef &bn, int64_t channels,
+                           const ParamLookup &lookup,
+                           std::vector<double> &scale,
+                           std::vector<double> &shift, std::string &error) {
+  const resc::Tensor *g = need(lookup, bn.weight, 1, error);
+  const resc::Tensor *b = g ? need(lookup, bn.bias, 1, error) : nullptr;
+  const resc::Tensor *m = b ? need(lookup, bn.mean, 1, error) : nullptr;
+  const resc::Tensor *v = m ? need(lookup, bn.var, 1, error) : nullptr;
+  if (!v)
+    return false;
+  for (const resc::Tensor *t : {g, b, m, v})
+    if (t->shape[0] != channels) {
+      error = "batch norm parameter of shape " + resc::shapeToString(t->shape) +
+              " does not fit " + std::to_string(channels) + " channels";
+      return false;
+    }
+  scale.resize(channels);
+  shift.resize(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    scale[c] = double(g->data[c]) / std::sqrt(double(v->data[c]) + bn.epsilon);
+    shift[c] = double(b->data[c]) - double(m->data[c]) * scale[c];
+  }
+  return true;
+}
+
+} // namespace
+
+bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
+               std::vector<float> &out, std::string &error) {
+  std::vector<double> scale, shift;
+  switch (recipe.kind) {
+  case PackRecipe::ConvWeight:
+  case PackRecipe::DenseWeight: {
+    const bool conv = recipe.kind == PackRecipe::ConvWeight;
+    const resc::Tensor *w = need(lookup, recipe.weight, conv ? 4 : 2, error);
+    if (!w)
+      return false;
+    const int64_t O = w->shape[0], I = w->shape[1];
+    const int64_t KH = conv ? w->shape[2] : 1, KW = conv ? w->shape[3] : 1;
+    if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
+                                                   scale, shift, error))
+      return false;
+    out.assign(w->data.size(), 0.0f);
+    for (int64_t o = 0; o < O; ++o) {
+      const double s = recipe.batchNorm ? scale[o] : 1.0;
+      for (int64_t i = 0; i < I; ++i)
+        for (int64_t ky = 0; ky < KH; ++ky)
+          for (int64_t kx = 0; kx < KW; ++kx) {
+            float v = w->data[((o * I + i) * KH + ky) * KW + kx];
+            out[((ky * KW + kx) * I + i) * O + o] = float(double(v) * s);
+          }
+    }
+    return true;
+  }
+  case PackRecipe::Bias: {
+    const int64_t C = recipe.channels;
+    const resc::Tensor *b = nullptr;
+    if (!recipe.bias.empty()) {
+      b = need(lookup, recipe.bias, 1, error);
+      if (!b)
+        return false;
+      if (b->shape[0] != C) {
+        error = "bias '" + recipe.bias + "' has shape " +
+                resc::shapeToString(b->shape) + ", expected [" +
+                std::to_string(C) + "]";
+        return false;
+      }
+    }
+    if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, C, lookup,
+                                                   scale, shift, error))
+      return false;
+    out.assign(C, 0.0f);
+    for (int64_t c = 0; c < C; ++c) {
+      double v = b ? double(b->data[c]) : 0.0;
+      if (recipe.batchNorm)
+        v = v * scale[c] + shift[c];
+      out[c] = float(v);
+    }
+    return true;
+  }
+  case PackRecipe::BatchNormScale:
+  case PackRecipe::BatchNormShift: {
+    if (!recipe.batchNorm ||
+        !batchNormCoefficients(*recipe.batchNorm, recipe.channels, lookup,
+                               scale, shift, error))
+      return false;
+    const std::vector<double> &src =
+        recipe.kind == PackRecipe::BatchNormScale ? scale : shift;
+    out.assign(src.begin(), src.end());
+    return true;
+  }
+  }
+  error = "unknown packing recipe";
+  return false;
+}
+
+} // namespace codegen
+} // namespace res

@@ -1,0 +1,60 @@
+// Parameters as the kernels want them, computed once when parameters are
+// bound (not on every run): conv and dense weights transposed so output
+// channels are innermost, batch norms that follow a conv or dense folded
+// into its weights and bias (in double), and the scale/shift pairs of the
+// batch norms that could not be folded.
+#ifndef RESC_COMPILER_CODEGEN_WEIGHTPACKING_H
+#define RESC_COMPILER_CODEGEN_WEIGHTPACKING_H
+
+#include "resc/Tensor.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace res {
+namespace codegen {
+
+/// The parameters of one inference batch norm, by parameter name.
+struct BatchNormRef {
+  std::string weight, bias, mean, var;
+  double epsilon = 1e-5;
+};
+
+struct PackRecipe {
+  enum Kind {
+    /// [O, I/g, KH, KW] -> Halide (o, i, kx, ky), times the BN scale of o.
+    ConvWeight,
+    /// [O, I] -> Halide (o, i), times the BN scale of o.
+    DenseWeight,
+    /// [O]: the bias (or 0) through the folded BN: s * (b - mean) + beta.
+    Bias,
+    /// [C]: gamma / sqrt(var + eps) of an unfolded BN.
+    BatchNormScale,
+    /// [C]: beta - mean * scale of an unfolded BN.
+    BatchNormShift,
+  };
+  Kind kind = Bias;
+  std::string weight; // ConvWeight, DenseWeight
+  std::string bias;   // Bias; empty: none
+  std::optional<BatchNormRef> batchNorm;
+  int64_t channels = 0; // Bias, BatchNormScale/Shift: the vector's length
+
+  /// Equal keys give equal buffers, so they are packed once.
+  std::string key() const;
+};
+
+/// Looks a parameter up by name; null when it is missing (an error the
+/// caller reports before packing).
+using ParamLookup = std::function<const resc::Tensor *(const std::string &)>;
+
+/// Computes the packed buffer of `recipe`; false with a message on a
+/// missing parameter or a shape that does not fit.
+bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
+               std::vector<float> &out, std::string &error);
+
+} // namespace codegen
+} // namespace res
+
+#endif

@@ -1,0 +1,118 @@
+// Each op kind through the JIT against the interpreter, with the attributes
+// that change the generated code: strides, padding, dilation, groups
+// (depthwise included), missing biases, padded pools, channel counts that
+// are not a multiple of the vector width, and batch sizes 1 and 3 through
+// one compiled kernel (the batch stays dynamic).
+#include "CodegenTestUtil.h"
+
+using namespace res::codegen::testing;
+
+namespace {
+
+/// A one-model .res file with input `input` ("3, 8, 8") and `body`.
+std::string model(const std::string &input, const std::string &body) {
+  return "model m {\n  input x: f32[N, " + input + "]\n" + body + "\n}\n";
+}
+
+void check(const std::string &input, const std::string &body) {
+  auto m = fromRes(model(input, body));
+  ASSERT_TRUE(m->module);
+  expectMatchesInterpreter(*m);
+}
+
+TEST(CodegenOps, ConvStride2WithBias) {
+  check("4, 9, 9", "conv(32, 3, stride = 2) as c");
+}
+
+TEST(CodegenOps, ConvDilationNoBias) {
+  check("8, 10, 10", "conv(16, 3, dilation = 2, pad = 2, bias = false) as c");
+}
+
+TEST(CodegenOps, ConvNoPaddingOddChannels) {
+  // 24 output channels: vectors of 8, tiles of 3 vectors.
+  check("3, 11, 7", "conv(24, 5, pad = 0) as c");
+}
+
+TEST(CodegenOps, ConvFewOutputChannels) {
+  // Fewer channels than a vector: the row-vectorised schedule.
+  check("6, 12, 12", "conv(3, 3) as c");
+}
+
+TEST(CodegenOps, ConvGroups) {
+  check("8, 8, 8", "conv(16, 3, groups = 4) as c");
+}
+
+TEST(CodegenOps, ConvDepthwise) {
+  check("16, 9, 9", "conv(16, 3, groups = 16, bias = false) as dw");
+}
+
+TEST(CodegenOps, ConvDepthwiseMultiplier) {
+  check("16, 8, 8", "conv(32, 3, stride = 2, groups = 16) as dw");
+}
+
+TEST(CodegenOps, ConvOneByOne) {
+  check("64, 7, 7", "conv(128, 1, stride = 2, bias = false) as c");
+}
+
+TEST(CodegenOps, ConvBatchNormActivationsFused) {
+  check("8, 8, 8", "conv(16, 3, bias = false) as c; bn as n; relu");
+  check("8, 8, 8", "conv(16, 3) as c; bn as n; gelu");
+  check("8, 8, 8", "conv(16, 3) as c; sigmoid; bn as n; tanh");
+}
+
+TEST(CodegenOps, NonSquareWindowsFromIr) {
+  // The DSL has square kernels only; the dialect allows any pair.
+  auto m = fromMlir(R"mlir(
+module {
+  res.param @w : tensor<16x4x3x1xf32>
+  res.param @b : tensor<16xf32>
+  func.func @m(%x: tensor<?x4x9x8xf32>) -> tensor<?x16x5x6xf32> {
+    %w = res.weight @w : tensor<16x4x3x1xf32>
+    %b = res.weight @b : tensor<16xf32>
+    %y = res.conv2d %x, %w, %b {dilation = array<i64: 2, 1>, groups = 1 : i64, padding = array<i64: 2, 0>, stride = array<i64: 2, 1>} : (tensor<?x4x9x8xf32>, tensor<16x4x3x1xf32>, tensor<16xf32>) -> tensor<?x16x5x8xf32>
+    %p = res.max_pool2d %y {kernel = array<i64: 1, 3>, padding = array<i64: 0, 1>, stride = array<i64: 1, 1>} : (tensor<?x16x5x8xf32>) -> tensor<?x16x5x8xf32>
+    %q = res.avg_pool2d %p {kernel = array<i64: 1, 3>, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x16x5x8xf32>) -> tensor<?x16x5x6xf32>
+    return %q : tensor<?x16x5x6xf32>
+  }
+}
+)mlir");
+  expectMatchesInterpreter(*m);
+}
+
+TEST(CodegenOps, Pools) {
+  check("16, 9, 9", "maxpool(3, stride = 2, pad = 1)");
+  check("16, 9, 9", "avgpool(3, stride = 2, pad = 1)");
+  check("5, 8, 8", "avgpool(2)");
+  check("20, 7, 7", "maxpool(2, stride = 1)");
+}
+
+TEST(CodegenOps, StandaloneBatchNormAndActivations) {
+  // After a pool nothing absorbs them: one elementwise kernel each chain.
+  check("16, 8, 8", "maxpool(2); bn as n; relu");
+  check("12, 6, 6", "avgpool(2); gelu; sigmoid; tanh; identity");
+}
+
+TEST(CodegenOps, GlobalPoolDenseSoftmax) {
+  check("32, 6, 6", "global_avgpool; dense(10) as fc; softmax");
+  check("16, 4, 4", "global_avgpool; dense(48, bias = false) as fc; relu");
+}
+
+TEST(CodegenOps, Flatten) {
+  check("4, 3, 5", "conv(8, 3) as c; flatten; dense(7) as fc");
+}
+
+TEST(CodegenOps, DenseOnVectors) {
+  check("64", "dense(96) as a; gelu; dense(64) as b; bn as n; tanh");
+}
+
+TEST(CodegenOps, SoftmaxOverWidth) { check("3, 4, 9", "softmax"); }
+
+TEST(CodegenOps, UpsampleConcatAdd) {
+  check("8, 6, 6",
+        "save a; upsample(2); maxpool(2); concat a; conv(16, 3) as c");
+  // `add` of a saved tensor with fewer channels: only the first channels.
+  check("4, 8, 8", "save a; conv(16, 3) as c; add a; relu");
+  check("16, 8, 8", "save a; maxpool(3, stride = 1, pad = 1); add a");
+}
+
+} // namespace
