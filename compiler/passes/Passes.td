@@ -92,7 +92,8 @@ def Simplify : Pass<"res-simplify", "::mlir::ModuleOp"> {
     Removes identity activations and `after identity`, repeated relus,
     residual blocks with branch_scale 0 and output_scale 1 (replaced by
     their shortcut), shortcuts that just yield their argument (made the
-    identity), tied repeats of count 1 (inlined), dead pure ops and
+    identity), tied repeats of count 1 (inlined) or whose body is the
+    identity (removed), dead pure ops and
     `res.param`s that nothing reads.
   }];
   let options = [

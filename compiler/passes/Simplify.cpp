@@ -59,7 +59,8 @@ struct EmptyIdentityShortcut : OpRewritePattern<ResidualOp> {
     if (&block.front() != yield.getOperation() ||
         yield.getValue() != block.getArgument(0))
       return failure();
-    rewriter.modifyOpInPlace(op, [&] { shortcut.getBlocks().clear(); });
+    // Through the rewriter, so the driver forgets the erased yield.
+    rewriter.modifyOpInPlace(op, [&] { rewriter.eraseBlock(&block); });
     return success();
   }
 };
@@ -77,11 +78,17 @@ struct ZeroBranchScale : OpRewritePattern<ResidualOp> {
   }
 };
 
-/// A tied repeat of count 1 is its body.
+/// A tied repeat of count 1 is its body; one whose body yields its
+/// argument (e.g. after pruning) is its input.
 struct InlineSingleRepeat : OpRewritePattern<RepeatOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RepeatOp op,
                                 PatternRewriter &rewriter) const override {
+    Block &body = op.getBody().front();
+    if (cast<YieldOp>(body.getTerminator()).getValue() == body.getArgument(0)) {
+      rewriter.replaceOp(op, op.getInput());
+      return success();
+    }
     if (op.getCountAttr().getInt() != 1)
       return failure();
     unrollRepeat(rewriter, op);

@@ -86,7 +86,8 @@ func.func @identity_shortcut(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 
 // -----
 
-// A tied repeat of count 1 is its body; count 2 stays a loop.
+// A tied repeat of count 1 is its body; count 2 stays a loop; a repeat
+// whose body yields its argument is its input.
 // CHECK-LABEL: func.func @repeats
 // CHECK-NEXT: %[[W:.*]] = res.weight @t.weight
 // CHECK-NEXT: %[[D:.*]] = res.dense %arg0, %[[W]]
@@ -107,5 +108,9 @@ func.func @repeats(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
     %t = res.activation tanh %a : tensor<?x4xf32>
     res.yield %t : tensor<?x4xf32>
   }
-  return %z : tensor<?x4xf32>
+  %e = res.repeat %z {count = 5 : i64} : tensor<?x4xf32> body {
+  ^bb0(%a: tensor<?x4xf32>):
+    res.yield %a : tensor<?x4xf32>
+  }
+  return %e : tensor<?x4xf32>
 }
