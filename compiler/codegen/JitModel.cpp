@@ -8,6 +8,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -51,8 +52,8 @@ std::string readBound(ParamOp param, resc::Tensor &out) {
   return "its value cannot be read as f32 elements";
 }
 
-/// 64-byte aligned float storage.
-struct AlignedFloats {
+/// 64-byte aligned float storage that keeps its memory when it shrinks.
+struct Arena {
   float *data = nullptr;
   size_t size = 0;
   void resize(size_t n) {
@@ -62,7 +63,7 @@ struct AlignedFloats {
     data = static_cast<float *>(std::aligned_alloc(64, (n * 4 + 63) / 64 * 64));
     size = data ? n : 0;
   }
-  ~AlignedFloats() { std::free(data); }
+  ~Arena() { std::free(data); }
 };
 
 void countCalls(const std::vector<Step> &steps, int64_t times,
@@ -94,10 +95,15 @@ struct CompiledModel::Impl {
     Location loc;
   };
   std::map<std::string, Param> params;
-  std::vector<std::vector<float>> packed;
+  std::vector<AlignedFloats> packed;
   bool paramsBound = false;
-  AlignedFloats arena;
+  Arena arena;
   std::mutex runMutex;
+  /// Profiling: per call site (a Step), indexed by the order in which they
+  /// were first met, so the table follows the plan.
+  bool profiling = false;
+  std::map<const Step *, size_t> profileIndex;
+  std::vector<LayerProfile> profileRows;
 
   explicit Impl(Location loc) : loc(loc) {}
 
@@ -193,7 +199,20 @@ LogicalResult CompiledModel::Impl::execute(const std::vector<Step> &steps,
           CompiledKernel::wrap(desc.operands[i], ptr[step.operands[i]], batch));
     Halide::Buffer<float> result =
         CompiledKernel::wrapResult(desc, ptr[step.result], batch);
+    auto begin = std::chrono::steady_clock::now();
     std::string error = kernel.run(operands, result);
+    if (profiling) {
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - begin)
+                           .count();
+      auto [it, inserted] = profileIndex.try_emplace(&step, profileRows.size());
+      if (inserted)
+        profileRows.push_back({step.layer, desc.key(), 0, 0, 0});
+      LayerProfile &row = profileRows[it->second];
+      row.calls += 1;
+      row.seconds += seconds;
+      row.flops += desc.flopsPerSample() * double(batch);
+    }
     if (!error.empty()) {
       InFlightDiagnostic diag = emitError(step.loc ? *step.loc : loc)
                                 << "the " << kindName(desc.kind) << " kernel";
@@ -361,6 +380,18 @@ CompiledModel::run(const std::vector<resc::Tensor> &inputs,
 LogicalResult CompiledModel::bindParams(const resc::TensorMap &params) {
   std::lock_guard<std::mutex> lock(impl->runMutex);
   return impl->bind(params);
+}
+
+void CompiledModel::setProfiling(bool enabled) {
+  std::lock_guard<std::mutex> lock(impl->runMutex);
+  impl->profiling = enabled;
+  impl->profileIndex.clear();
+  impl->profileRows.clear();
+}
+
+std::vector<LayerProfile> CompiledModel::profile() const {
+  std::lock_guard<std::mutex> lock(impl->runMutex);
+  return impl->profileRows;
 }
 
 size_t CompiledModel::numKernels() const { return impl->plan.kernels.size(); }

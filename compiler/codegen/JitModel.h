@@ -55,6 +55,18 @@ struct KernelInfo {
   double flopsPerSample = 0;
 };
 
+/// Time spent in one layer's kernel, summed over the runs since profiling
+/// was enabled (each loop iteration counted).
+struct LayerProfile {
+  std::string layer;  // the op's `layer` attribute ("input"/"output" for
+                      // the layout conversions)
+  std::string kernel; // the kernel's key
+  int64_t calls = 0;
+  double seconds = 0;
+  /// FLOPs of all those calls (convs and dense only), for GFLOP/s.
+  double flops = 0;
+};
+
 class CompiledModel {
 public:
   /// Lowers `module` and JIT-compiles its kernels. Errors (an op or shape
@@ -92,6 +104,12 @@ public:
   int64_t unsharedFloatsPerSample() const;
   /// FLOPs of one forward pass per batch element (convs and dense).
   double flopsPerSample() const;
+
+  /// Times every kernel call of the following runs (and clears earlier
+  /// times); off by default, as it adds two clock reads per call.
+  void setProfiling(bool enabled);
+  /// Per layer, in plan order.
+  std::vector<LayerProfile> profile() const;
 
   CompiledModel(CompiledModel &&);
   CompiledModel &operator=(CompiledModel &&);

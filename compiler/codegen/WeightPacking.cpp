@@ -65,7 +65,7 @@ bool batchNormCoefficients(const BatchNormRef &bn, int64_t channels,
 } // namespace
 
 bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
-               std::vector<float> &out, std::string &error) {
+               AlignedFloats &out, std::string &error) {
   std::vector<double> scale, shift;
   switch (recipe.kind) {
   case PackRecipe::ConvWeight:

@@ -8,13 +8,39 @@
 
 #include "resc/Tensor.h"
 
+#include <cstdlib>
 #include <functional>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace res {
 namespace codegen {
+
+/// Allocates 64-byte aligned memory. Packed weights are read one 64-byte
+/// vector at a time; at malloc's 16-byte alignment every such load straddles
+/// two cache lines, which costs the convs about a quarter of their speed.
+template <typename T> struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U> CacheLineAllocator(const CacheLineAllocator<U> &) {}
+  T *allocate(size_t n) {
+    void *p = std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64);
+    if (!p)
+      throw std::bad_alloc();
+    return static_cast<T *>(p);
+  }
+  void deallocate(T *p, size_t) { std::free(p); }
+  template <typename U> bool operator==(const CacheLineAllocator<U> &) const {
+    return true;
+  }
+  template <typename U> bool operator!=(const CacheLineAllocator<U> &) const {
+    return false;
+  }
+};
+
+using AlignedFloats = std::vector<float, CacheLineAllocator<float>>;
 
 /// The parameters of one inference batch norm, by parameter name.
 struct BatchNormRef {
@@ -52,7 +78,7 @@ using ParamLookup = std::function<const resc::Tensor *(const std::string &)>;
 /// Computes the packed buffer of `recipe`; false with a message on a
 /// missing parameter or a shape that does not fit.
 bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
-               std::vector<float> &out, std::string &error);
+               AlignedFloats &out, std::string &error);
 
 } // namespace codegen
 } // namespace res
