@@ -2,6 +2,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
+#include "llvm/Support/ConvertUTF.h"
 
 using namespace mlir;
 
@@ -11,8 +12,10 @@ static constexpr size_t kWindow = 120;
 
 DiagnosticPrinter::DiagnosticPrinter(llvm::SourceMgr &sourceMgr,
                                      MLIRContext *context,
-                                     llvm::raw_ostream &os)
-    : ScopedDiagnosticHandler(context), sourceMgr(sourceMgr), os(os) {
+                                     llvm::raw_ostream &os,
+                                     std::string toolPrefix)
+    : ScopedDiagnosticHandler(context), sourceMgr(sourceMgr), os(os),
+      toolPrefix(std::move(toolPrefix)) {
   setHandler([this](Diagnostic &diag) {
     print(diag);
     for (Diagnostic &note : diag.getNotes())
@@ -50,6 +53,8 @@ void DiagnosticPrinter::print(Diagnostic &diag) {
   if (fileLoc)
     os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine() << ":"
        << fileLoc.getColumn() << ": ";
+  else
+    os << toolPrefix;
   os << severityName(diag.getSeverity()) << ": " << diag.str() << "\n";
   if (fileLoc)
     printSourceLine(fileLoc.getFilename().getValue(), fileLoc.getLine(),
@@ -84,6 +89,10 @@ void DiagnosticPrinter::printSourceLine(llvm::StringRef file, unsigned line,
     from = col > kWindow / 2 ? col - kWindow / 2 : 0;
     to = std::min(full.size(), from + kWindow);
   }
+  // Bytes of malformed UTF-8 would garble the terminal: show them as '?'.
+  const auto *lineStart = reinterpret_cast<const llvm::UTF8 *>(full.begin());
+  bool validUtf8 = llvm::isLegalUTF8String(
+      &lineStart, reinterpret_cast<const llvm::UTF8 *>(full.end()));
   std::string shown, caret;
   if (from > 0) {
     shown += "...";
@@ -94,7 +103,7 @@ void DiagnosticPrinter::printSourceLine(llvm::StringRef file, unsigned line,
     bool continuation = (c & 0xC0) == 0x80;
     if (c == '\t')
       shown += ' ';
-    else if (c < 0x20 || c == 0x7f)
+    else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !validUtf8))
       shown += '?';
     else
       shown += char(c);

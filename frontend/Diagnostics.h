@@ -14,8 +14,11 @@ namespace res {
 
 class DiagnosticPrinter : public mlir::ScopedDiagnosticHandler {
 public:
+  /// `toolPrefix` (e.g. "resc: ") starts diagnostics that have no file
+  /// location, which would otherwise print as a bare `error:`.
   DiagnosticPrinter(llvm::SourceMgr &sourceMgr, mlir::MLIRContext *context,
-                    llvm::raw_ostream &os = llvm::errs());
+                    llvm::raw_ostream &os = llvm::errs(),
+                    std::string toolPrefix = "");
 
   unsigned errorCount() const { return errors; }
 
@@ -27,6 +30,7 @@ private:
 
   llvm::SourceMgr &sourceMgr;
   llvm::raw_ostream &os;
+  std::string toolPrefix;
   unsigned errors = 0;
 };
 

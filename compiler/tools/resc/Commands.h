@@ -1,0 +1,60 @@
+// The resc subcommands. main.cpp parses the command line into these option
+// structs and calls the matching run function, which returns the exit code.
+#ifndef RESC_COMPILER_TOOLS_RESC_COMMANDS_H
+#define RESC_COMPILER_TOOLS_RESC_COMMANDS_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace resc::cli {
+
+/// Options every subcommand shares.
+struct CommonOptions {
+  std::string file;
+  std::string model;
+  bool verbose = false;
+};
+
+int runCheck(const CommonOptions &common);
+
+struct InfoOptions {
+  /// 0: show the batch as N and count multiply-adds per sample.
+  int64_t batch = 0;
+  /// Deepest nesting level shown (-1: all); totals always cover everything.
+  int depth = -1;
+};
+int runInfo(const CommonOptions &common, const InfoOptions &options);
+
+struct EmitOptions {
+  std::string format = "mlir";
+  std::string output = "-";
+  std::string weights;
+  bool locations = false;
+};
+int runEmit(const CommonOptions &common, const EmitOptions &options);
+/// The formats `emit --format` accepts.
+const std::vector<std::string> &emitFormats();
+
+struct RunOptions {
+  std::string weights;
+  /// NAME=FILE.npy, or FILE.npy for a model with one input.
+  std::vector<std::string> inputs;
+  /// NAME=FILE.npy, or FILE.npy for a model with one output.
+  std::vector<std::string> outputs;
+  uint64_t seed = 0;
+  int64_t batch = 1;
+  bool interpret = true;
+};
+int runRun(const CommonOptions &common, const RunOptions &options);
+
+struct InitWeightsOptions {
+  std::string output;
+  uint64_t seed = 0;
+};
+int runInitWeights(const CommonOptions &common,
+                   const InitWeightsOptions &options);
+
+} // namespace resc::cli
+
+#endif

@@ -1,0 +1,51 @@
+// `resc emit`: the model as IR, optionally with its weights bound into the
+// `res.param`s so the file stands alone.
+#include "compiler/tools/resc/Commands.h"
+#include "compiler/tools/resc/LoadModel.h"
+
+#include "compiler/weights/ParamBinding.h"
+
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace resc::cli {
+
+/// The formats `--format` accepts; main.cpp lists them in errors and help.
+const std::vector<std::string> &emitFormats() {
+  static const std::vector<std::string> formats = {"mlir"};
+  return formats;
+}
+
+int runEmit(const CommonOptions &common, const EmitOptions &options) {
+  ModelSession session;
+  if (!session.load(common.file, common.model))
+    return 1;
+  if (!options.weights.empty()) {
+    resc::TensorMap values;
+    if (!loadWeights(session.module(), options.weights, common.verbose, values))
+      return 1;
+    std::string error;
+    if (!res::attachValues(session.module(), values, error)) {
+      reportError(error);
+      return 1;
+    }
+  }
+
+  std::string error;
+  auto file = mlir::openOutputFile(options.output, &error);
+  if (!file) {
+    reportError("cannot write '" + options.output + "': " + error);
+    return 1;
+  }
+  mlir::OpPrintingFlags flags;
+  if (options.locations)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  session.module()->print(file->os(), flags);
+  file->os() << "\n";
+  file->keep();
+  return 0;
+}
+
+} // namespace resc::cli

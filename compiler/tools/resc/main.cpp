@@ -1,0 +1,236 @@
+// resc: the command-line driver. This file only wires CLI11 to the
+// subcommands in *Command.cpp; each returns the exit code (0 success, 1 an
+// error in the model, the weights or the inputs). Usage errors exit with 2.
+#include "compiler/tools/resc/Commands.h"
+
+#include "CLI/CLI.hpp"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <new>
+
+#ifndef RESC_VERSION
+#define RESC_VERSION "unknown"
+#endif
+
+using namespace resc::cli;
+
+namespace {
+
+void addCommon(CLI::App *sub, CommonOptions &common) {
+  sub->add_option("FILE", common.file,
+                  "The model: a .res source file, or .mlir / .mlirbc IR "
+                  "(e.g. from 'resc emit')")
+      ->required()
+      ->type_name("");
+  sub->add_option("--model", common.model,
+                  "Which model to use when the file defines several")
+      ->type_name("NAME");
+}
+
+/// CLI11's PositiveNumber prints the whole double range in its message.
+CLI::Validator atLeast(int64_t minimum) {
+  return CLI::Validator(
+      [minimum](std::string &value) -> std::string {
+        try {
+          if (std::stoll(value) >= minimum)
+            return "";
+        } catch (const std::exception &) {
+        }
+        return "must be an integer of at least " + std::to_string(minimum) +
+               ", got '" + value + "'";
+      },
+      "");
+}
+
+std::string formatList() {
+  std::string list;
+  for (const std::string &format : emitFormats())
+    list += (list.empty() ? "" : ", ") + format;
+  return list;
+}
+
+/// CLI11's messages, in the `resc: error:` form the other errors use, with
+/// a pointer to the right --help.
+std::string failureMessage(const CLI::App *app, const CLI::Error &e) {
+  std::string command = "resc";
+  for (const CLI::App *sub : app->get_subcommands())
+    command += " " + sub->get_name();
+  return "resc: error: " + std::string(e.what()) + "\nRun '" + command +
+         " --help' for usage.\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+
+  CLI::App app{"resc: the compiler for residual neural networks.\n"
+               "Checks, describes, emits and runs models written in the "
+               "resc model language (.res) or in the res dialect (.mlir).",
+               "resc"};
+  app.set_version_flag("--version", "resc " RESC_VERSION " (MLIR 19)");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.failure_message(failureMessage);
+  app.get_formatter()->column_width(32);
+  CommonOptions common;
+  app.add_flag("-v,--verbose", common.verbose,
+               "Say more: what 'check' found, ignored weight keys, seeds");
+  app.footer("Run 'resc COMMAND --help' for the options of a command.\n"
+             "Exit status: 0 success, 1 error in the model or its data, "
+             "2 usage error.\nDocumentation: docs/cli.md\n");
+
+  CLI::App *check = app.add_subcommand(
+      "check", "Parse and verify a model; print nothing unless there is an "
+               "error (or -v is given)");
+  addCommon(check, common);
+  check->footer(
+      "Examples:\n"
+      "  resc check examples/resnet20.res\n"
+      "  resc check -v model.mlir        # ok: MODEL, N parameters\n");
+
+  InfoOptions info;
+  CLI::App *infoCmd = app.add_subcommand(
+      "info", "Print a table of the layers (output shape, parameters, "
+              "multiply-adds) and the totals");
+  addCommon(infoCmd, common);
+  infoCmd
+      ->add_option("--batch", info.batch,
+                   "Show shapes and multiply-adds for this batch size "
+                   "(default: shapes show N, multiply-adds per sample)")
+      ->type_name("N")
+      ->check(atLeast(1));
+  infoCmd
+      ->add_option("--depth", info.depth,
+                   "Show rows nested at most this deep (0: top level "
+                   "only; default: all); totals cover everything")
+      ->type_name("D")
+      ->check(atLeast(0));
+  infoCmd->footer(
+      "Parameters count trainable tensors (BatchNorm running statistics are "
+      "totalled apart as buffers); multiply-adds count convolutions and "
+      "dense layers; a tied repeat's parameters count once and its "
+      "multiply-adds once per iteration.\n\nExamples:\n"
+      "  resc info examples/resnet18.res\n"
+      "  resc info examples/resnet50.res --depth 1 --batch 32");
+
+  EmitOptions emit;
+  CLI::App *emitCmd =
+      app.add_subcommand("emit", "Print the model as IR (the res dialect)");
+  addCommon(emitCmd, common);
+  emitCmd
+      ->add_option("--format", emit.format,
+                   "Output format; accepted: " + formatList())
+      ->type_name("FORMAT")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string &value) -> std::string {
+            for (const std::string &format : emitFormats())
+              if (value == format)
+                return "";
+            return "unknown format '" + value + "'; accepted: " + formatList();
+          },
+          "FORMAT"));
+  emitCmd->add_option("-o,--output", emit.output, "Output file ('-': stdout)")
+      ->type_name("FILE")
+      ->capture_default_str();
+  emitCmd
+      ->add_option("--weights", emit.weights,
+                   "Bind the values of this safetensors file into the "
+                   "res.param ops, so the IR carries its weights")
+      ->type_name("FILE");
+  emitCmd->add_flag("--locations", emit.locations,
+                    "Print the source location of every op");
+  emitCmd->footer("Examples:\n"
+                  "  resc emit examples/resnet20.res --format mlir -o "
+                  "resnet20.mlir\n"
+                  "  resc emit model.res --weights w.safetensors -o "
+                  "bound.mlir   # runs without --weights\n");
+
+  RunOptions run;
+  CLI::App *runCmd =
+      app.add_subcommand("run", "Run the model once and summarise its outputs");
+  addCommon(runCmd, common);
+  runCmd
+      ->add_option("--weights", run.weights,
+                   "Parameters from this safetensors file (default: "
+                   "seeded, as init-weights writes them)")
+      ->type_name("FILE");
+  runCmd
+      ->add_option("--input", run.inputs,
+                   "An input as NAME=FILE.npy (f32, C order); NAME= may be "
+                   "left out for a model with one input. Inputs not given "
+                   "are seeded")
+      ->type_name("NAME=FILE");
+  runCmd
+      ->add_option("--output", run.outputs,
+                   "Write an output as NAME=FILE.npy (NAME= may be left "
+                   "out for a model with one output)")
+      ->type_name("NAME=FILE");
+  runCmd->add_option("--seed", run.seed, "Seed of seeded weights and inputs")
+      ->type_name("S")
+      ->capture_default_str();
+  runCmd
+      ->add_option("--batch", run.batch,
+                   "Batch size of seeded inputs; other dynamic dimensions "
+                   "need --input")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(atLeast(1));
+  runCmd->add_flag("--interpret", run.interpret,
+                   "Use the reference interpreter (the default, and for now "
+                   "the only engine: compiled code comes later)");
+  runCmd->footer(
+      "Prints each output's shape, min/max/mean, its first values, the "
+      "argmax of each row of a 2-D output, and the time of the run.\n\n"
+      "Examples:\n"
+      "  resc run examples/resnet20.res --seed 1\n"
+      "  resc run model.res --weights w.safetensors --input image=x.npy "
+      "--output logits.npy\n"
+      "  resc run model.res --batch 8\n");
+
+  InitWeightsOptions init;
+  CLI::App *initCmd = app.add_subcommand(
+      "init-weights",
+      "Write seeded parameters (He for conv and dense weights, zero biases, "
+      "BatchNorm 1/0 and running statistics 0/1) as safetensors");
+  addCommon(initCmd, common);
+  initCmd->add_option("-o,--output", init.output, "The safetensors file")
+      ->type_name("FILE")
+      ->required();
+  initCmd->add_option("--seed", init.seed, "Seed of the generator")
+      ->type_name("S")
+      ->capture_default_str();
+  initCmd->footer("The values equal those 'resc run' uses without --weights "
+                  "(docs/weights.md).\n\nExample:\n"
+                  "  resc init-weights examples/resnet20.res -o w.safetensors "
+                  "--seed 7\n");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError &e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  try {
+    if (*check)
+      return runCheck(common);
+    if (*infoCmd)
+      return runInfo(common, info);
+    if (*emitCmd)
+      return runEmit(common, emit);
+    if (*runCmd)
+      return runRun(common, run);
+    if (*initCmd)
+      return runInitWeights(common, init);
+  } catch (const std::bad_alloc &) {
+    llvm::errs() << "resc: error: out of memory\n";
+    return 1;
+  } catch (const std::exception &e) {
+    llvm::errs() << "resc: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,67 @@
+// Deterministic seeded initialisation of parameters and inputs (DSL.md,
+// "Weights"; the exact rule is in docs/weights.md, "Seeded initialisation").
+// Every tensor draws from its own resc::Random stream keyed by its name, so
+// its values depend only on the seed, the name and the shape, never on
+// declaration order or on which other parameters exist.
+#ifndef RESC_COMPILER_WEIGHTS_INITWEIGHTS_H
+#define RESC_COMPILER_WEIGHTS_INITWEIGHTS_H
+
+#include "compiler/weights/ParamBinding.h"
+
+#include "resc/Safetensors.h"
+#include "resc/Tensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace res {
+
+/// What a parameter is, decided from the operand it feeds.
+enum class ParamRole {
+  ConvWeight,  // res.conv2d operand 1
+  DenseWeight, // res.dense operand 1
+  Bias,        // res.conv2d / res.dense operand 2
+  NormWeight,  // res.batch_norm operand 1
+  NormBias,    // res.batch_norm operand 2
+  RunningMean, // res.batch_norm operand 3
+  RunningVar,  // res.batch_norm operand 4
+  Unused,      // read by no op above: the fallback rule applies
+};
+
+const char *roleName(ParamRole role);
+
+/// The role of every parameter of `module`, by name. A parameter that feeds
+/// operands of two different roles (hand-written IR only) is an error: no
+/// initialisation would suit both.
+bool inferParamRoles(mlir::ModuleOp module,
+                     std::map<std::string, ParamRole> &roles,
+                     std::string &error);
+
+/// He (Kaiming normal, fan_in) std for a weight of `shape`: sqrt(2 / fan_in)
+/// with fan_in the product of every dim after the first (in/groups * kh * kw
+/// for a conv weight, `in` for a dense weight).
+double heStd(const std::vector<int64_t> &shape);
+
+/// The seeded value of one parameter.
+resc::Tensor initParam(const std::string &name,
+                       const std::vector<int64_t> &shape, ParamRole role,
+                       uint64_t seed);
+
+/// Seeded values for the parameters of `module` that carry no bound value
+/// (every parameter with `includeBound`, bound ones copied from the IR), so
+/// `out` is what `resc run` feeds the engine or what `init-weights` writes.
+bool initParams(mlir::ModuleOp module, uint64_t seed, resc::TensorMap &out,
+                std::string &error, bool includeBound = false);
+
+/// A seeded input: standard normal values from
+/// resc::Random(seed, "input:" + name), in C order.
+resc::Tensor seededInput(const std::string &name,
+                         const std::vector<int64_t> &shape, uint64_t seed);
+
+} // namespace res
+
+#endif
