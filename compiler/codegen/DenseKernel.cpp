@@ -35,20 +35,22 @@ HalideKernel buildDense(const KernelDesc &desc, const Target &target) {
   out(o, n) = applyEpilogue(acc(o, n), desc, k.inputs, {o, n}, desc.result);
   pinOutput(out, desc.result);
 
+  // Full-width vectors even when the vector width does not divide the
+  // outputs (1000 classes): the last block is shifted inwards and
+  // recomputes a few outputs instead of running a narrower loop.
   int lanes = vectorWidth(target);
-  while (lanes > 1 && O % lanes != 0)
+  while (lanes > O && lanes > 4)
     lanes /= 2;
-  if (lanes >= 4) {
-    int vectors = O / lanes;
+  if (O >= lanes && lanes >= 4) {
     int block = 1;
     for (int cand : {4, 2})
-      if (vectors % cand == 0) {
+      if (cand * lanes <= O) {
         block = cand;
         break;
       }
     const int to = block * lanes;
     Var oo("oo"), ov("ov"), t("t");
-    out.split(o, oo, ov, to)
+    out.split(o, oo, ov, to, TailStrategy::ShiftInwards)
         .reorder(ov, oo, n)
         .vectorize(ov, lanes)
         .unroll(ov)
@@ -59,7 +61,7 @@ HalideKernel buildDense(const KernelDesc &desc, const Target &target) {
     k.schedule = "dense: block " + std::to_string(to) + " outputs, vector " +
                  std::to_string(lanes);
   } else {
-    // An odd number of outputs (a classifier head): one row per task.
+    // Fewer than 4 outputs: one row per task.
     acc.compute_at(out, n);
     out.parallel(n);
     k.schedule = "dense: scalar, " + std::to_string(O) + " outputs";

@@ -10,6 +10,11 @@
 // for res::interpret; packed forms (transposed weights, folded batch norms)
 // are computed when parameters are bound and kept until they change, so
 // repeated runs with the same TensorMap pay for packing once.
+//
+// A CompiledModel keeps locations of the module's context for its
+// diagnostics, so it must not outlive that MLIRContext (the module itself
+// may go). Kernels run on Halide's JIT thread pool: HL_NUM_THREADS, read when
+// the first kernel runs, sets its size (default: one thread per core).
 #ifndef RESC_COMPILER_CODEGEN_JITMODEL_H
 #define RESC_COMPILER_CODEGEN_JITMODEL_H
 
