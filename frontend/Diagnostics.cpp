@@ -17,6 +17,8 @@ DiagnosticPrinter::DiagnosticPrinter(llvm::SourceMgr &sourceMgr,
     : ScopedDiagnosticHandler(context), sourceMgr(sourceMgr), os(os),
       toolPrefix(std::move(toolPrefix)) {
   setHandler([this](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Remark && !showRemarks)
+      return success();
     print(diag);
     for (Diagnostic &note : diag.getNotes())
       print(note);

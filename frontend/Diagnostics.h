@@ -21,6 +21,8 @@ public:
                     std::string toolPrefix = "");
 
   unsigned errorCount() const { return errors; }
+  /// Remarks (what a pass did or why not) are dropped unless asked for.
+  void setShowRemarks(bool show) { showRemarks = show; }
 
   /// Formats one diagnostic (without its notes); exposed for tests.
   void print(mlir::Diagnostic &diag);
@@ -31,6 +33,7 @@ private:
   llvm::SourceMgr &sourceMgr;
   llvm::raw_ostream &os;
   std::string toolPrefix;
+  bool showRemarks = true;
   unsigned errors = 0;
 };
 

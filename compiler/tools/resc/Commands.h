@@ -3,6 +3,8 @@
 #ifndef RESC_COMPILER_TOOLS_RESC_COMMANDS_H
 #define RESC_COMPILER_TOOLS_RESC_COMMANDS_H
 
+#include "compiler/tools/resc/Pipeline.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,6 +25,11 @@ struct InfoOptions {
   int64_t batch = 0;
   /// Deepest nesting level shown (-1: all); totals always cover everything.
   int depth = -1;
+  /// Also print per-block Lipschitz bounds (needs bound weights: given or
+  /// seeded).
+  bool lipschitz = false;
+  std::string weights;
+  uint64_t seed = 0;
 };
 int runInfo(const CommonOptions &common, const InfoOptions &options);
 
@@ -31,6 +38,7 @@ struct EmitOptions {
   std::string output = "-";
   std::string weights;
   bool locations = false;
+  PipelineOptions pipeline;
 };
 int runEmit(const CommonOptions &common, const EmitOptions &options);
 /// The formats `emit --format` accepts.
@@ -44,7 +52,9 @@ struct RunOptions {
   std::vector<std::string> outputs;
   uint64_t seed = 0;
   int64_t batch = 1;
-  bool interpret = true;
+  bool interpret = false;
+  bool profile = false;
+  PipelineOptions pipeline;
 };
 int runRun(const CommonOptions &common, const RunOptions &options);
 

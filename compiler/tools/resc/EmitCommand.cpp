@@ -33,6 +33,11 @@ int runEmit(const CommonOptions &common, const EmitOptions &options) {
     }
   }
 
+  session.diagnostics().setShowRemarks(options.pipeline.remarks ||
+                                       common.verbose);
+  if (!runPipeline(session.module(), options.pipeline))
+    return 1;
+
   std::string error;
   auto file = mlir::openOutputFile(options.output, &error);
   if (!file) {

@@ -52,6 +52,7 @@ public:
   mlir::MLIRContext &context() { return context_; }
   mlir::ModuleOp module() { return *module_; }
   mlir::func::FuncOp model() { return model_; }
+  res::DiagnosticPrinter &diagnostics() { return *printer_; }
 
 private:
   mlir::MLIRContext context_;

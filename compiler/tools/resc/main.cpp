@@ -142,6 +142,7 @@ int main(int argc, char **argv) {
       ->type_name("FILE");
   emitCmd->add_flag("--locations", emit.locations,
                     "Print the source location of every op");
+  addPipelineOptions(emitCmd, emit.pipeline, /*defaultLevel=*/0);
   emitCmd->footer("Examples:\n"
                   "  resc emit examples/resnet20.res --format mlir -o "
                   "resnet20.mlir\n"
@@ -179,8 +180,12 @@ int main(int argc, char **argv) {
       ->capture_default_str()
       ->check(atLeast(1));
   runCmd->add_flag("--interpret", run.interpret,
-                   "Use the reference interpreter (the default, and for now "
-                   "the only engine: compiled code comes later)");
+                   "Run on the reference interpreter instead of compiled "
+                   "Halide kernels (slow; the oracle of the tests)");
+  runCmd->add_flag("--profile", run.profile,
+                   "Time each layer's kernel and print a table (time, share, "
+                   "GFLOP/s)");
+  addPipelineOptions(runCmd, run.pipeline, /*defaultLevel=*/2);
   runCmd->footer(
       "Prints each output's shape, min/max/mean, its first values, the "
       "argmax of each row of a 2-D output, and the time of the run.\n\n"
@@ -188,7 +193,10 @@ int main(int argc, char **argv) {
       "  resc run examples/resnet20.res --seed 1\n"
       "  resc run model.res --weights w.safetensors --input image=x.npy "
       "--output logits.npy\n"
-      "  resc run model.res --batch 8\n");
+      "  resc run model.res --batch 8\n"
+      "  resc run examples/resnet50.res --profile\n"
+      "  resc run model.res -O0 --interpret   # the unoptimised model, "
+      "slowly\n");
 
   InitWeightsOptions init;
   CLI::App *initCmd = app.add_subcommand(

@@ -1,0 +1,100 @@
+#include "compiler/tools/resc/Pipeline.h"
+#include "compiler/tools/resc/LoadModel.h"
+
+#include "compiler/passes/Passes.h"
+#include "compiler/passes/Pipelines.h"
+
+#include "CLI/CLI.hpp"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+
+namespace resc::cli {
+
+void addPipelineOptions(CLI::App *app, PipelineOptions &options,
+                        int defaultLevel) {
+  options.optLevel = defaultLevel;
+  std::string group = "Optimisation (default -O" +
+                      std::to_string(defaultLevel) + ")";
+  // `-O2` is CLI11's short option -O with the value attached.
+  app->add_option("-O", options.optLevel,
+                  "Optimisation level: -O0 none, -O1 simplify and fold batch "
+                  "norms into convolutions, -O2 also prune identity blocks "
+                  "(everything that keeps the numbers)")
+      ->type_name("LEVEL")
+      ->check(CLI::Range(0, 2))
+      ->group(group);
+  app->add_option("--pipeline", options.pipeline,
+                  "A custom MLIR pass pipeline instead of -O, e.g. "
+                  "'res-fold-bn,res-simplify' or 'builtin.module(...)'; "
+                  "'res-opt --help' lists the passes")
+      ->type_name("PIPELINE")
+      ->group(group);
+  app->add_flag("--print-ir-after-all", options.printIrAfterAll,
+                "Print the IR after every pass (to stderr)")
+      ->group(group);
+  app->add_option("--print-ir-after", options.printIrAfter,
+                  "Print the IR after this pass (its argument, e.g. "
+                  "res-fold-bn); may be repeated")
+      ->type_name("PASS")
+      ->group(group);
+  app->add_flag("--timing", options.timing,
+                "Print the time of each pass (to stderr)")
+      ->group(group);
+  app->add_flag("--remarks", options.remarks,
+                "Show the passes' remarks (what was folded or pruned, and "
+                "why not)")
+      ->group(group);
+}
+
+bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options) {
+  static bool registered = [] {
+    res::registerResPasses();
+    res::registerResPipelines();
+    mlir::registerTransformsPasses();
+    return true;
+  }();
+  (void)registered;
+
+  mlir::PassManager pm(module->getName());
+  if (!options.pipeline.empty()) {
+    // The pass manager is anchored on the module already, so the parser
+    // wants what goes inside `builtin.module(...)`.
+    llvm::StringRef text = llvm::StringRef(options.pipeline).trim();
+    if (text.consume_front("builtin.module(") && text.consume_back(")"))
+      text = text.trim();
+    std::string message;
+    llvm::raw_string_ostream os(message);
+    if (mlir::failed(mlir::parsePassPipeline(text, pm, os))) {
+      os.flush();
+      reportError("bad --pipeline '" + options.pipeline + "': " + message);
+      return false;
+    }
+  } else {
+    res::buildResPipeline(pm, options.optLevel);
+  }
+  if (pm.size() == 0 && !options.pipeline.empty())
+    return true;
+  if (options.printIrAfterAll || !options.printIrAfter.empty()) {
+    // Multi-threading would interleave the printed IR of nested passes.
+    module->getContext()->disableMultithreading();
+    auto after = [options](mlir::Pass *pass, mlir::Operation *) {
+      if (options.printIrAfterAll)
+        return true;
+      llvm::StringRef arg = pass->getArgument();
+      return std::find(options.printIrAfter.begin(), options.printIrAfter.end(),
+                       arg.str()) != options.printIrAfter.end();
+    };
+    pm.enableIRPrinting([](mlir::Pass *, mlir::Operation *) { return false; },
+                        after, /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false);
+  }
+  if (options.timing)
+    pm.enableTiming();
+  return mlir::succeeded(pm.run(module));
+}
+
+} // namespace resc::cli
