@@ -1,6 +1,7 @@
 // `resc emit`: the model as IR, optionally with its weights bound into the
 // `res.param`s so the file stands alone.
 #include "compiler/tools/resc/Commands.h"
+#include "compiler/tools/resc/DotGraph.h"
 #include "compiler/tools/resc/LoadModel.h"
 
 #include "compiler/weights/ParamBinding.h"
@@ -14,7 +15,7 @@ namespace resc::cli {
 
 /// The formats `--format` accepts; main.cpp lists them in errors and help.
 const std::vector<std::string> &emitFormats() {
-  static const std::vector<std::string> formats = {"mlir"};
+  static const std::vector<std::string> formats = {"mlir", "dot"};
   return formats;
 }
 
@@ -43,6 +44,11 @@ int runEmit(const CommonOptions &common, const EmitOptions &options) {
   if (!file) {
     reportError("cannot write '" + options.output + "': " + error);
     return 1;
+  }
+  if (options.format == "dot") {
+    printDotGraph(session.model(), file->os());
+    file->keep();
+    return 0;
   }
   mlir::OpPrintingFlags flags;
   if (options.locations)
