@@ -3,6 +3,9 @@
 #include "compiler/tools/resc/Commands.h"
 #include "compiler/tools/resc/LoadModel.h"
 
+#include "compiler/passes/LipschitzBound.h"
+#include "compiler/weights/InitWeights.h"
+
 #include "compiler/weights/ParamBinding.h"
 #include "dialect/ResDialect.h"
 
@@ -296,6 +299,46 @@ void printTable(const std::vector<Row> &rows) {
 
 } // namespace
 
+/// Upper bounds on the Lipschitz constant of each block's branch and of the
+/// whole network, on given or seeded weights (bounds need values).
+static int printLipschitz(ModelSession &session, const CommonOptions &common,
+                          const InfoOptions &options) {
+  resc::TensorMap params;
+  std::string error;
+  if (!options.weights.empty()) {
+    if (!loadWeights(session.module(), options.weights, common.verbose, params))
+      return 1;
+  } else if (!res::initParams(session.module(), options.seed, params, error)) {
+    reportError(error);
+    return 1;
+  }
+  if (!res::attachValues(session.module(), params, error)) {
+    reportError(error);
+    return 1;
+  }
+  res::ModelLipschitz bounds = res::computeLipschitz(session.model());
+  auto &os = llvm::outs();
+  os << "\nLipschitz upper bounds ("
+     << (options.weights.empty()
+             ? "seeded weights, seed " + std::to_string(options.seed)
+             : options.weights)
+     << "; certified operator-norm bounds, see docs/passes.md)\n";
+  os << llvm::format("%-28s %12s %12s %12s %6s\n", (const char *)"block",
+                     (const char *)"branch L(F)", (const char *)"shortcut",
+                     (const char *)"block", (const char *)"runs");
+  for (const res::BlockLipschitz &b : bounds.blocks)
+    os << llvm::format("%-28s %12s %12s %12s %6lld\n",
+                       ((b.nested ? "  " : "") + b.name).c_str(),
+                       res::formatBound(b.branch).c_str(),
+                       res::formatBound(b.shortcut).c_str(),
+                       res::formatBound(b.total).c_str(),
+                       (long long)b.applications);
+  os << "product over blocks   " << res::formatBound(bounds.blockProduct)
+     << "  (Pi of each block's bound, to the power of its runs)\n";
+  os << "whole network         " << res::formatBound(bounds.network) << "\n";
+  return 0;
+}
+
 int runInfo(const CommonOptions &common, const InfoOptions &options) {
   ModelSession session;
   if (!session.load(common.file, common.model))
@@ -337,6 +380,8 @@ int runInfo(const CommonOptions &common, const InfoOptions &options) {
   if (!total.known)
     os << "  (layers marked ? have a dynamic spatial size; their "
           "multiply-adds are not counted)\n";
+  if (options.lipschitz)
+    return printLipschitz(session, common, options);
   return 0;
 }
 

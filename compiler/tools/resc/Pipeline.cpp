@@ -17,8 +17,8 @@ namespace resc::cli {
 void addPipelineOptions(CLI::App *app, PipelineOptions &options,
                         int defaultLevel) {
   options.optLevel = defaultLevel;
-  std::string group = "Optimisation (default -O" +
-                      std::to_string(defaultLevel) + ")";
+  std::string group =
+      "Optimisation (default -O" + std::to_string(defaultLevel) + ")";
   // `-O2` is CLI11's short option -O with the value attached.
   app->add_option("-O", options.optLevel,
                   "Optimisation level: -O0 none, -O1 simplify and fold batch "

@@ -101,6 +101,17 @@ int main(int argc, char **argv) {
                    "(default: shapes show N, multiply-adds per sample)")
       ->type_name("N")
       ->check(atLeast(1));
+  infoCmd->add_flag("--lipschitz", info.lipschitz,
+                    "Also print an upper bound on the Lipschitz constant of "
+                    "each residual branch and of the network (on --weights, "
+                    "or seeded weights)");
+  infoCmd
+      ->add_option("--weights", info.weights,
+                   "Weights for --lipschitz (default: seeded)")
+      ->type_name("FILE");
+  infoCmd->add_option("--seed", info.seed, "Seed of seeded weights")
+      ->type_name("S")
+      ->capture_default_str();
   infoCmd
       ->add_option("--depth", info.depth,
                    "Show rows nested at most this deep (0: top level "
