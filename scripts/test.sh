@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 jobs=${RESC_TEST_JOBS:-2}
-section() { printf '\n==== %s ====\n' "$*"; }
+section() { printf '\n==== %s (at %ds) ====\n' "$*" "$SECONDS"; }
 
 section "1/5 Installing missing Debian packages"
 scripts/install-deps.sh
