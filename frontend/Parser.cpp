@@ -361,34 +361,18 @@ bool Parser::parseInput(Stmt &stmt) {
 }
 
 ExprPtr Parser::parseExpr(int depth) {
-  auto lhs = parseTerm(depth);
-  int terms = 0;
-  while (lhs && (lexer.peek().is(Tok::Plus) || lexer.peek().is(Tok::Minus))) {
-    // Trees are evaluated recursively: bound their depth.
-    if (++terms > kMaxExpressionTerms) {
-      fail(lexer.peek(), "expression longer than " +
-                             std::to_string(kMaxExpressionTerms) + " terms");
-      return nullptr;
-    }
-    Token op = lexer.take();
-    auto rhs = parseTerm(depth);
-    if (!rhs)
-      return nullptr;
-    auto bin = std::make_unique<Expr>();
-    bin->kind = Expr::Kind::Binary;
-    bin->loc = op.loc;
-    bin->op = op.text[0];
-    bin->lhs = std::move(lhs);
-    bin->rhs = std::move(rhs);
-    lhs = std::move(bin);
-  }
-  return lhs;
+  return parseBinary(depth, Tok::Plus, Tok::Minus, &Parser::parseTerm);
 }
 
 ExprPtr Parser::parseTerm(int depth) {
-  auto lhs = parseUnary(depth);
+  return parseBinary(depth, Tok::Star, Tok::Slash, &Parser::parseUnary);
+}
+
+ExprPtr Parser::parseBinary(int depth, Tok first, Tok second,
+                            ExprPtr (Parser::*operand)(int)) {
+  auto lhs = (this->*operand)(depth);
   int terms = 0;
-  while (lhs && (lexer.peek().is(Tok::Star) || lexer.peek().is(Tok::Slash))) {
+  while (lhs && (lexer.peek().is(first) || lexer.peek().is(second))) {
     // Trees are evaluated recursively: bound their depth.
     if (++terms > kMaxExpressionTerms) {
       fail(lexer.peek(), "expression longer than " +
@@ -396,7 +380,7 @@ ExprPtr Parser::parseTerm(int depth) {
       return nullptr;
     }
     Token op = lexer.take();
-    auto rhs = parseUnary(depth);
+    auto rhs = (this->*operand)(depth);
     if (!rhs)
       return nullptr;
     auto bin = std::make_unique<Expr>();

@@ -36,6 +36,9 @@ private:
   bool parseInput(ast::Stmt &stmt);
   ast::ExprPtr parseExpr(int depth);
   ast::ExprPtr parseTerm(int depth);
+  /// A left-associative chain of `operand`s joined by `first` or `second`.
+  ast::ExprPtr parseBinary(int depth, Tok first, Tok second,
+                           ast::ExprPtr (Parser::*operand)(int));
   ast::ExprPtr parseUnary(int depth);
   ast::ExprPtr parsePrimary(int depth);
 
