@@ -148,9 +148,11 @@ bool initParams(ModuleOp module, uint64_t seed, resc::TensorMap &out,
     }
     auto type = cast<RankedTensorType>(param.getType());
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-    if (resc::checkedNumel(shape) < 0) {
-      error = "parameter '" + name + "' has too many elements " +
-              resc::shapeToString(shape);
+    int64_t numel = resc::checkedNumel(shape);
+    if (numel < 0 || numel > kMaxSeededElements) {
+      error = "parameter '" + name + "' of shape " +
+              resc::shapeToString(shape) +
+              " is too large to seed (at most 2^31 elements)";
       return false;
     }
     out[name] = initParam(name, shape, roles[name], seed);

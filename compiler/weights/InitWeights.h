@@ -34,6 +34,11 @@ enum class ParamRole {
 
 const char *roleName(ParamRole role);
 
+/// The most elements resc creates for one seeded tensor (8 GiB of f32). IR
+/// can declare any static shape; beyond this a typo is far likelier than a
+/// real model, and the allocation would end the process instead of failing.
+constexpr int64_t kMaxSeededElements = int64_t(1) << 31;
+
 /// The role of every parameter of `module`, by name. A parameter that feeds
 /// operands of two different roles (hand-written IR only) is an error: no
 /// initialisation would suit both.

@@ -120,9 +120,11 @@ bool prepareInputs(func::FuncOp model, const RunOptions &options, bool verbose,
         }
         dims[d] = options.batch;
       }
-      if (resc::checkedNumel(dims) < 0) {
-        reportError("input '" + names[i] + "' " + resc::shapeToString(dims) +
-                    " has too many elements");
+      int64_t numel = resc::checkedNumel(dims);
+      if (numel < 0 || numel > res::kMaxSeededElements) {
+        reportError("input '" + names[i] + "' of shape " +
+                    resc::shapeToString(dims) +
+                    " is too large to seed (at most 2^31 elements)");
         return false;
       }
       tensor = res::seededInput(names[i], dims, options.seed);

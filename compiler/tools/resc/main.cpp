@@ -4,7 +4,8 @@
 #include "compiler/tools/resc/Commands.h"
 
 #include "CLI/CLI.hpp"
-#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ManagedStatic.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <new>
@@ -63,7 +64,10 @@ std::string failureMessage(const CLI::App *app, const CLI::Error &e) {
 } // namespace
 
 int main(int argc, char **argv) {
-  llvm::InitLLVM initLLVM(argc, argv);
+  // Not llvm::InitLLVM: its new-handler aborts on a failed allocation, and
+  // resc reports that as an error instead (a model too large for memory).
+  llvm::sys::PrintStackTraceOnErrorSignal(argv[0]);
+  llvm::llvm_shutdown_obj shutdown;
 
   CLI::App app{"resc: the compiler for residual neural networks.\n"
                "Checks, describes, emits and runs models written in the "
