@@ -2,6 +2,7 @@
 // subcommands in *Command.cpp; each returns the exit code (0 success, 1 an
 // error in the model, the weights or the inputs). Usage errors exit with 2.
 #include "compiler/tools/resc/Commands.h"
+#include "compiler/tools/resc/CompileCommand.h"
 
 #include "CLI/CLI.hpp"
 #include "llvm/Support/ManagedStatic.h"
@@ -230,6 +231,9 @@ int main(int argc, char **argv) {
                   "  resc init-weights examples/resnet20.res -o w.safetensors "
                   "--seed 7\n");
 
+  CompileOptions compile;
+  CLI::App *compileCmd = addCompileCommand(app, common, compile);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
@@ -248,6 +252,8 @@ int main(int argc, char **argv) {
       return runRun(common, run);
     if (*initCmd)
       return runInitWeights(common, init);
+    if (*compileCmd)
+      return runCompile(common, compile);
   } catch (const std::bad_alloc &) {
     llvm::errs() << "resc: error: out of memory\n";
     return 1;

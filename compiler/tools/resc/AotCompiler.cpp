@@ -1,0 +1,497 @@
+#include "compiler/tools/resc/AotCompiler.h"
+#include "compiler/tools/resc/AotSources.h"
+#include "compiler/tools/resc/LoadModel.h"
+
+#include "compiler/codegen/KernelCache.h"
+#include "compiler/codegen/Kernels.h"
+#include "compiler/codegen/Lowering.h"
+#include "compiler/passes/ParamValues.h"
+#include "runtime/src/ModelFormat.h"
+
+#include "dialect/ResDialect.h"
+
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <Halide.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+using namespace mlir;
+using namespace res::codegen;
+namespace format = resc::format;
+
+namespace resc::cli {
+
+bool isCIdentifier(const std::string &name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
+    return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
+}
+
+namespace {
+
+/// Debian's libHalide reports compile errors as exceptions; a build without
+/// them would abort, so then a reporter throws from our side (as the JIT
+/// does in JitModel.cpp).
+struct ThrowingReporter : Halide::CompileTimeErrorReporter {
+  void warning(const char *) override {}
+  void error(const char *message) override {
+    throw Halide::CompileError(message ? message : "Halide error");
+  }
+};
+
+void ensureRecoverableErrors() {
+  static ThrowingReporter reporter;
+  if (!Halide::exceptions_enabled())
+    Halide::set_custom_compile_time_error_reporter(&reporter);
+}
+
+/// Halide extents of an operand, as the kernel's ImageParam pins them
+/// (KernelCache.cpp's CompiledKernel::wrap): the runtime gets them resolved.
+std::vector<int64_t> extentsOf(const Operand &operand) {
+  if (!operand.batched)
+    return operand.dims;
+  if (operand.cOrder)
+    return std::vector<int64_t>(operand.dims.rbegin(), operand.dims.rend());
+  std::vector<int> e = internalExtents(operand.dims);
+  return std::vector<int64_t>(e.begin(), e.end());
+}
+
+uint32_t slotKind(Slot::Kind kind) {
+  switch (kind) {
+  case Slot::Activation:
+    return format::SlotActivation;
+  case Slot::Param:
+    return format::SlotParam;
+  case Slot::Input:
+    return format::SlotInput;
+  case Slot::Output:
+    return format::SlotOutput;
+  case Slot::LoopResult:
+    return format::SlotLoopResult;
+  }
+  return format::SlotLoopResult;
+}
+
+uint32_t recipeKind(PackRecipe::Kind kind) {
+  switch (kind) {
+  case PackRecipe::ConvWeight:
+    return format::RecipeConvWeight;
+  case PackRecipe::DenseWeight:
+    return format::RecipeDenseWeight;
+  case PackRecipe::Bias:
+    return format::RecipeBias;
+  case PackRecipe::BatchNormScale:
+    return format::RecipeBatchNormScale;
+  case PackRecipe::BatchNormShift:
+    return format::RecipeBatchNormShift;
+  }
+  return format::RecipeBias;
+}
+
+void writeSteps(format::Writer &w, const std::vector<Step> &steps) {
+  w.u32(uint32_t(steps.size()));
+  for (const Step &s : steps) {
+    if (s.kind == Step::Call) {
+      w.u8(format::StepCall);
+      w.i32(s.kernel);
+      w.u32(uint32_t(s.operands.size()));
+      for (int o : s.operands)
+        w.i32(o);
+      w.i32(s.result);
+      w.str(s.layer);
+    } else {
+      w.u8(format::StepLoop);
+      w.i64(s.count);
+      w.i32(s.input);
+      w.i32(s.arg);
+      w.i32(s.yield);
+      w.i32(s.result);
+      writeSteps(w, s.body);
+    }
+  }
+}
+
+/// The names of every parameter a recipe reads.
+std::vector<std::string> paramsOf(const PackRecipe &r) {
+  std::vector<std::string> names;
+  for (const std::string *n : {&r.weight, &r.bias})
+    if (!n->empty())
+      names.push_back(*n);
+  if (r.batchNorm)
+    names.insert(names.end(), {r.batchNorm->weight, r.batchNorm->bias,
+                               r.batchNorm->mean, r.batchNorm->var});
+  return names;
+}
+
+struct ModelIO {
+  int slot;
+  std::string name;
+  std::vector<int64_t> shape; // batch as -1
+};
+
+/// Everything that goes into the library besides the kernels.
+struct ModelData {
+  std::vector<uint8_t> plan;
+  /// Packed weights at 64-byte aligned offsets; empty when some parameter
+  /// is not bound (the library then needs weights at creation).
+  std::vector<float> weights;
+  std::vector<ModelIO> inputs, outputs;
+};
+
+bool buildData(ModuleOp module, func::FuncOp fn, const Plan &plan,
+               ModelData &data) {
+  // Parameters: declared shapes, and the values of bound ones.
+  std::map<std::string, resc::Tensor> bound;
+  std::map<std::string, std::vector<int64_t>> declared;
+  for (auto param : module.getOps<res::ParamOp>()) {
+    auto type = cast<RankedTensorType>(param.getType());
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    declared[param.getSymName().str()] = shape;
+    if (auto values = res::boundValues(param)) {
+      resc::Tensor t(shape);
+      if (int64_t(values->size()) != t.numel()) {
+        param.emitError("bound value has the wrong number of elements");
+        return false;
+      }
+      std::copy(values->begin(), values->end(), t.data.begin());
+      bound.emplace(param.getSymName().str(), std::move(t));
+    }
+  }
+  std::set<std::string> used;
+  bool allBound = true;
+  for (const PackRecipe &r : plan.params)
+    for (const std::string &n : paramsOf(r)) {
+      used.insert(n);
+      allBound &= bound.count(n) > 0;
+    }
+  for (const std::string &n : used)
+    if (!declared.count(n)) {
+      fn.emitError("the plan reads an undeclared parameter '") << n << "'";
+      return false;
+    }
+
+  // Recipes, packed now when every parameter is bound.
+  // The packed size of each recipe is its Param slot's size.
+  std::vector<int64_t> offsets(plan.params.size(), -1),
+      sizes(plan.params.size(), 0);
+  for (const Slot &s : plan.slots)
+    if (s.kind == Slot::Param)
+      sizes[s.index] = perSample(s.dims);
+  if (allBound) {
+    ParamLookup lookup = [&](const std::string &name) -> const resc::Tensor * {
+      auto it = bound.find(name);
+      return it == bound.end() ? nullptr : &it->second;
+    };
+    for (size_t i = 0; i < plan.params.size(); ++i) {
+      AlignedFloats packed;
+      std::string error;
+      if (!packParam(plan.params[i], lookup, packed, error)) {
+        fn.emitError("cannot pack the bound weights: ") << error;
+        return false;
+      }
+      if (int64_t(packed.size()) != sizes[i]) {
+        fn.emitError("a packed parameter has ")
+            << packed.size() << " values, its kernel expects " << sizes[i];
+        return false;
+      }
+      // 16 floats: 64-byte alignment, as the JIT's packed weights have.
+      data.weights.resize((data.weights.size() + 15) / 16 * 16);
+      offsets[i] = int64_t(data.weights.size());
+      data.weights.insert(data.weights.end(), packed.begin(), packed.end());
+    }
+  }
+
+  for (size_t i = 0; i < plan.inputs.size(); ++i) {
+    std::vector<int64_t> shape = {-1};
+    const Dims &d = plan.slots[plan.inputs[i]].dims;
+    shape.insert(shape.end(), d.begin(), d.end());
+    data.inputs.push_back({plan.inputs[i], inputName(fn, i), shape});
+  }
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    std::vector<int64_t> shape = {-1};
+    const Dims &d = plan.slots[plan.outputs[i]].dims;
+    shape.insert(shape.end(), d.begin(), d.end());
+    data.outputs.push_back({plan.outputs[i], outputName(fn, i), shape});
+  }
+
+  format::Writer w;
+  w.raw(format::kPlanMagic, format::kPlanMagicSize);
+  w.i64(plan.arenaPerSample);
+  w.u32(uint32_t(plan.slots.size()));
+  for (const Slot &s : plan.slots) {
+    w.u32(slotKind(s.kind));
+    w.i32(s.index);
+    w.i64(s.offset);
+    w.dims(s.dims);
+  }
+  w.u32(uint32_t(plan.kernels.size()));
+  for (const KernelDesc &k : plan.kernels) {
+    w.str(k.key());
+    w.f64(k.flopsPerSample());
+    w.u32(uint32_t(k.operands.size()));
+    for (const Operand &o : k.operands) {
+      w.u8(o.batched ? 1 : 0);
+      w.dims(extentsOf(o));
+    }
+    Operand result;
+    result.dims = k.result;
+    result.cOrder = k.kind == KernelKind::FromInternal;
+    w.dims(extentsOf(result));
+  }
+  writeSteps(w, plan.steps);
+  w.u32(uint32_t(plan.params.size()));
+  for (size_t i = 0; i < plan.params.size(); ++i) {
+    const PackRecipe &r = plan.params[i];
+    w.u32(recipeKind(r.kind));
+    w.str(r.weight);
+    w.str(r.bias);
+    w.i64(r.channels);
+    w.u8(r.batchNorm ? 1 : 0);
+    if (r.batchNorm) {
+      w.str(r.batchNorm->weight);
+      w.str(r.batchNorm->bias);
+      w.str(r.batchNorm->mean);
+      w.str(r.batchNorm->var);
+      w.f64(r.batchNorm->epsilon);
+    }
+    w.i64(offsets[i]);
+    w.i64(sizes[i]);
+  }
+  w.u32(uint32_t(used.size()));
+  for (const std::string &n : used) {
+    w.str(n);
+    w.dims(declared[n]);
+  }
+  for (const auto *list : {&data.inputs, &data.outputs}) {
+    w.u32(uint32_t(list->size()));
+    for (const ModelIO &io : *list) {
+      w.i32(io.slot);
+      w.str(io.name);
+      w.dims(io.shape);
+    }
+  }
+  data.plan = std::move(w.bytes);
+  return true;
+}
+
+bool writeFile(const std::string &path, const void *bytes, size_t size) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(static_cast<const char *>(bytes), std::streamsize(size));
+  out.close();
+  if (!out) {
+    reportError("cannot write " + path);
+    return false;
+  }
+  return true;
+}
+
+bool writeText(const std::string &path, const std::string &text) {
+  return writeFile(path, text.data(), text.size());
+}
+
+/// Runs `program` with `args`; reports its failure with the command line.
+bool runTool(const std::string &program, std::vector<std::string> args) {
+  auto found = llvm::sys::findProgramByName(program);
+  if (!found) {
+    reportError("cannot find '" + program +
+                "' on PATH; resc compile needs a C compiler (cc) and an "
+                "archiver (ar)");
+    return false;
+  }
+  args.insert(args.begin(), program);
+  std::vector<llvm::StringRef> refs(args.begin(), args.end());
+  std::string message;
+  int rc =
+      llvm::sys::ExecuteAndWait(*found, refs, std::nullopt, {}, 0, 0, &message);
+  if (rc != 0) {
+    std::string line;
+    for (const std::string &a : args)
+      line += (line.empty() ? "" : " ") + a;
+    reportError("'" + line + "' failed" +
+                (message.empty() ? "" : ": " + message));
+    return false;
+  }
+  return true;
+}
+
+/// Removes the scratch directory however compileAot returns.
+struct ScratchDir {
+  llvm::SmallString<128> path;
+  ~ScratchDir() {
+    if (!path.empty())
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
+} // namespace
+
+bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
+  if (!isCIdentifier(options.name)) {
+    reportError("--name '" + options.name +
+                "' is not a C identifier (letters, digits, '_')");
+    return false;
+  }
+  std::string targetString = options.target;
+  if (!Halide::Target::validate_target_string(targetString)) {
+    reportError("unknown target '" + targetString +
+                "'; use host, host-cuda or a Halide target string such as "
+                "x86-64-linux-avx2");
+    return false;
+  }
+  const Halide::Target target(targetString);
+  if (target.has_gpu_feature())
+    reportWarning("no kernel has a GPU schedule yet: the " +
+                  target.to_string() +
+                  " library runs every kernel on the CPU (GPU schedules are "
+                  "issue 3, item 8)");
+  // Kernels leave the runtime to one shared object and take the per-call
+  // error context as their first argument.
+  const Halide::Target kernelTarget =
+      target.with_feature(Halide::Target::NoRuntime)
+          .with_feature(Halide::Target::UserContext);
+  if (failed(verify(module)))
+    return false;
+  if (fn.getNumArguments() == 0) {
+    fn.emitError("the Halide backend needs an input: its first dimension is "
+                 "the batch size of a run");
+    return false;
+  }
+
+  Plan plan;
+  if (failed(lowerToPlan(fn, plan)))
+    return false;
+  ModelData data;
+  if (!buildData(module, fn, plan, data))
+    return false;
+  if (options.verbose) {
+    llvm::errs() << "resc: " << plan.kernels.size()
+                 << " distinct kernels (one per layer signature), "
+                 << plan.callCount() << " calls per run\n";
+    for (size_t i = 0; i < plan.kernels.size(); ++i)
+      llvm::errs() << "  " << options.name << "_k" << i << ": "
+                   << plan.kernels[i].key() << "\n";
+  }
+
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(options.outputDir)) {
+    reportError("cannot create " + options.outputDir + ": " + ec.message());
+    return false;
+  }
+  ScratchDir scratch;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("resc-compile", scratch.path)) {
+    reportError("cannot create a scratch directory: " + ec.message());
+    return false;
+  }
+  auto scratchFile = [&](const std::string &leaf) {
+    llvm::SmallString<128> p(scratch.path);
+    llvm::sys::path::append(p, leaf);
+    return std::string(p);
+  };
+
+  ensureRecoverableErrors();
+  std::vector<std::string> objects;
+  const std::string &name = options.name;
+  for (size_t i = 0; i < plan.kernels.size(); ++i) {
+    if (options.progress) {
+      llvm::errs() << "\rresc: compiling kernel " << i + 1 << "/"
+                   << plan.kernels.size() << "\x1b[K";
+      llvm::errs().flush();
+    }
+    const KernelDesc &desc = plan.kernels[i];
+    std::string object = scratchFile(name + "_k" + std::to_string(i) + ".o");
+    try {
+      HalideKernel kernel = buildKernel(desc, kernelTarget);
+      std::vector<Halide::Argument> args(kernel.inputs.begin(),
+                                         kernel.inputs.end());
+      kernel.pipeline.compile_to_object(
+          object, args, name + "_k" + std::to_string(i), kernelTarget);
+    } catch (const Halide::Error &e) {
+      if (options.progress)
+        llvm::errs() << "\r\x1b[K";
+      reportError("Halide cannot compile the " +
+                  std::string(kindName(desc.kind)) + " kernel " + desc.key() +
+                  " for " + target.to_string() + ": " +
+                  trimHalideMessage(e.what()));
+      return false;
+    }
+    objects.push_back(object);
+  }
+  if (options.progress)
+    llvm::errs() << "\r\x1b[K";
+
+  // One Halide runtime for the target, without the kernels' features.
+  std::string runtime = scratchFile(name + "_halide_runtime.o");
+  try {
+    Halide::compile_standalone_runtime(runtime, target);
+  } catch (const Halide::Error &e) {
+    reportError("Halide cannot compile its runtime for " + target.to_string() +
+                ": " + trimHalideMessage(e.what()));
+    return false;
+  }
+  objects.push_back(runtime);
+
+  // Plan, weights and glue.
+  AotSourceInfo info;
+  info.name = name;
+  info.target = target.to_string();
+  info.source = options.source;
+  info.numKernels = plan.kernels.size();
+  info.planPath = scratchFile(name + "_plan.bin");
+  info.planSize = data.plan.size();
+  info.weightsPath =
+      data.weights.empty() ? "" : scratchFile(name + "_weights.bin");
+  info.weightsFloats = data.weights.size();
+  for (const ModelIO &io : data.inputs)
+    info.inputs.push_back({io.name, io.shape});
+  for (const ModelIO &io : data.outputs)
+    info.outputs.push_back({io.name, io.shape});
+  std::string dataAsm = scratchFile(name + "_data.S");
+  std::string glue = scratchFile(name + "_glue.c");
+  if (!writeFile(info.planPath, data.plan.data(), data.plan.size()) ||
+      (!data.weights.empty() &&
+       !writeFile(info.weightsPath, data.weights.data(),
+                  data.weights.size() * sizeof(float))) ||
+      !writeText(dataAsm, dataAssembly(info)) ||
+      !writeText(glue, glueSource(info)))
+    return false;
+  for (const std::string &src : {dataAsm, glue}) {
+    std::string object = src + ".o";
+    if (!runTool("cc", {"-c", "-O2", "-fPIC", src, "-o", object}))
+      return false;
+    objects.push_back(object);
+  }
+
+  llvm::SmallString<128> archive(options.outputDir);
+  llvm::sys::path::append(archive, "lib" + name + ".a");
+  llvm::sys::fs::remove(archive);
+  std::vector<std::string> arArgs = {"rcs", std::string(archive)};
+  arArgs.insert(arArgs.end(), objects.begin(), objects.end());
+  if (!runTool("ar", arArgs))
+    return false;
+  llvm::SmallString<128> header(options.outputDir);
+  llvm::sys::path::append(header, name + ".h");
+  if (!writeText(std::string(header), headerSource(info)))
+    return false;
+  if (options.verbose)
+    llvm::errs() << "resc: wrote " << archive << " (" << plan.kernels.size()
+                 << " kernels, "
+                 << (data.weights.empty()
+                         ? std::string("no embedded weights")
+                         : std::to_string(data.weights.size() * 4) +
+                               " bytes of packed weights")
+                 << ") and " << header << "\n";
+  return true;
+}
+
+} // namespace resc::cli

@@ -1,0 +1,671 @@
+// The C API of resc_runtime.h: an instance owns the parsed plan, the packed
+// parameters and the arena, and runs the plan's kernel calls through the
+// Halide-generated `_argv` entry points of the library.
+//
+// Only HalideRuntime.h is used: the Halide runtime itself is an object in
+// every generated library (its symbols are weak, so the copies of several
+// libraries become one; docs/aot.md).
+#include "resc/resc_runtime.h"
+
+#include "ModelFormat.h"
+#include "ModelPlan.h"
+#include "resc/Safetensors.h"
+
+#include <HalideRuntime.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <set>
+#include <string>
+#include <vector>
+
+using resc::aot::KernelRec;
+using resc::aot::ModelPlan;
+using resc::aot::StepRec;
+namespace format = resc::format;
+
+namespace {
+
+/// Where Halide's error handler puts a kernel's message: one per instance
+/// (an instance runs one call at a time), passed as the kernels' user
+/// context.
+struct CallContext {
+  std::string message;
+};
+
+// Halide's handler is process-wide and gets only the user context, which
+// other Halide code in the app may use for its own types. The handler
+// writes only into contexts it finds in this registry; others are printed,
+// which is Halide's default minus the abort.
+std::mutex registryMutex;
+std::set<const CallContext *> &registry() {
+  static std::set<const CallContext *> contexts;
+  return contexts;
+}
+
+void onHalideError(void *userContext, const char *message) {
+  const char *text = message ? message : "unknown Halide error";
+  {
+    std::lock_guard<std::mutex> lock(registryMutex);
+    auto *context = static_cast<CallContext *>(userContext);
+    if (context && registry().count(context)) {
+      // Keep the first message: later ones tend to follow from it.
+      if (context->message.empty())
+        context->message = text;
+      return;
+    }
+  }
+  std::fputs(text, stderr);
+}
+
+void installErrorHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] { halide_set_error_handler(&onHalideError); });
+}
+
+/// Halide prefixes "Error: " and ends with newlines.
+std::string trimMessage(std::string m) {
+  const std::string prefix = "Error: ";
+  if (m.compare(0, prefix.size(), prefix) == 0)
+    m.erase(0, prefix.size());
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' '))
+    m.pop_back();
+  return m;
+}
+
+thread_local std::string threadError;
+
+resc_status failNoModel(resc_status status, std::string message) {
+  threadError = std::move(message);
+  return status;
+}
+
+struct Arena {
+  float *data = nullptr;
+  size_t size = 0;
+  bool reserve(size_t n) {
+    if (n <= size)
+      return true;
+    std::free(data);
+    data = static_cast<float *>(std::aligned_alloc(64, (n * 4 + 63) / 64 * 64));
+    size = data ? n : 0;
+    return data != nullptr;
+  }
+  ~Arena() { std::free(data); }
+};
+
+struct ProfileRow {
+  std::string layer, kernel;
+  int64_t calls = 0;
+  double seconds = 0, flops = 0;
+};
+
+std::string shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") +
+         (shape[i] < 0 ? std::string("N") : std::to_string(shape[i]));
+  return s + "]";
+}
+
+} // namespace
+
+struct resc_model {
+  const resc_model_def *def = nullptr;
+  ModelPlan plan;
+  /// Packed parameters: owned when loaded at creation, otherwise pointers
+  /// into the library's embedded weights.
+  std::vector<res::codegen::AlignedFloats> owned;
+  std::vector<const float *> packed;
+  Arena arena;
+  CallContext context;
+  std::string error;
+  std::mutex mutex;
+  bool profiling = false;
+  std::map<const StepRec *, size_t> profileIndex;
+  std::vector<ProfileRow> profile;
+
+  resc_status fail(resc_status status, std::string message) {
+    error = std::move(message);
+    threadError = error;
+    return status;
+  }
+
+  resc_status loadWeights(const resc::TensorMap &tensors,
+                          const std::map<std::string, std::string> &others,
+                          const std::string &source);
+  resc_status useEmbedded();
+  resc_status run(const float *const *inputs, int64_t batch,
+                  float *const *outputs);
+  resc_status execute(const std::vector<StepRec> &steps,
+                      std::vector<float *> &ptr, int64_t batch);
+  resc_status call(const StepRec &step, std::vector<float *> &ptr,
+                   int64_t batch);
+};
+
+resc_status
+resc_model::loadWeights(const resc::TensorMap &tensors,
+                        const std::map<std::string, std::string> &others,
+                        const std::string &source) {
+  // Every parameter the recipes read, checked by name and shape before any
+  // packing, so the message names the parameter and both shapes.
+  for (const resc::aot::NamedShape &p : plan.params) {
+    auto it = tensors.find(p.name);
+    if (it == tensors.end()) {
+      auto other = others.find(p.name);
+      if (other != others.end())
+        return fail(RESC_ERROR_WEIGHTS, "parameter '" + p.name + "' in " +
+                                            source + " has dtype " +
+                                            other->second + ", expected F32");
+      return fail(RESC_ERROR_WEIGHTS, "missing parameter '" + p.name +
+                                          "' of shape " + shapeString(p.shape) +
+                                          " in " + source);
+    }
+    if (it->second.shape != p.shape)
+      return fail(RESC_ERROR_WEIGHTS,
+                  "parameter '" + p.name + "' in " + source + " has shape " +
+                      shapeString(it->second.shape) +
+                      " but the model expects " + shapeString(p.shape));
+  }
+  res::codegen::ParamLookup lookup =
+      [&](const std::string &name) -> const resc::Tensor * {
+    auto it = tensors.find(name);
+    return it == tensors.end() ? nullptr : &it->second;
+  };
+  owned.assign(plan.recipes.size(), {});
+  packed.assign(plan.recipes.size(), nullptr);
+  for (size_t i = 0; i < plan.recipes.size(); ++i) {
+    std::string message;
+    if (!res::codegen::packParam(plan.recipes[i].recipe, lookup, owned[i],
+                                 message))
+      return fail(RESC_ERROR_WEIGHTS,
+                  "cannot prepare the weights of " + source + ": " + message);
+    if (int64_t(owned[i].size()) != plan.recipes[i].floats)
+      return fail(RESC_ERROR_WEIGHTS,
+                  "a packed parameter of " + source + " has " +
+                      std::to_string(owned[i].size()) + " values, expected " +
+                      std::to_string(plan.recipes[i].floats));
+    packed[i] = owned[i].data();
+  }
+  return RESC_OK;
+}
+
+resc_status resc_model::useEmbedded() {
+  packed.assign(plan.recipes.size(), nullptr);
+  for (size_t i = 0; i < plan.recipes.size(); ++i) {
+    const resc::aot::RecipeRec &r = plan.recipes[i];
+    if (!def->weights || r.embeddedOffset < 0)
+      return fail(RESC_ERROR_WEIGHTS,
+                  std::string("model '") + def->name +
+                      "' was compiled without weights; create it from a "
+                      "safetensors file or memory");
+    if (uint64_t(r.embeddedOffset + r.floats) > def->weights_floats)
+      return fail(RESC_ERROR_BAD_LIBRARY,
+                  "the library's embedded weights are truncated");
+    packed[i] = def->weights + r.embeddedOffset;
+  }
+  return RESC_OK;
+}
+
+resc_status resc_model::call(const StepRec &step, std::vector<float *> &ptr,
+                             int64_t batch) {
+  const KernelRec &k = plan.kernels[step.kernel];
+  const size_t n = k.operands.size() + 1;
+  // Dense buffers: extents innermost first, the batch outermost.
+  std::vector<halide_buffer_t> bufs(n);
+  std::vector<halide_dimension_t> dims;
+  std::vector<size_t> firstDim(n);
+  for (size_t i = 0; i < n; ++i) {
+    const bool isResult = i + 1 == n;
+    const std::vector<int64_t> &extents =
+        isResult ? k.result : k.operands[i].extents;
+    const bool batched = isResult || k.operands[i].batched;
+    halide_buffer_t &b = bufs[i];
+    b = halide_buffer_t();
+    b.host = reinterpret_cast<uint8_t *>(isResult ? ptr[step.result]
+                                                  : ptr[step.operands[i]]);
+    b.type = halide_type_t(halide_type_float, 32, 1);
+    b.dimensions = int32_t(extents.size() + (batched ? 1 : 0));
+    firstDim[i] = dims.size();
+    int64_t stride = 1;
+    for (int64_t e : extents) {
+      dims.push_back(halide_dimension_t(0, int32_t(e), int32_t(stride)));
+      stride *= e;
+    }
+    if (batched)
+      dims.push_back(halide_dimension_t(0, int32_t(batch), int32_t(stride)));
+  }
+  // The user context is passed by address, like every scalar of an argv
+  // call; buffers are passed as themselves.
+  std::vector<void *> args(n + 1);
+  void *userContext = &context;
+  args[0] = &userContext;
+  for (size_t i = 0; i < n; ++i) {
+    bufs[i].dim = dims.data() + firstDim[i];
+    args[i + 1] = &bufs[i];
+  }
+
+  auto begin = std::chrono::steady_clock::now();
+  context.message.clear();
+  int code = def->kernels[step.kernel](args.data());
+  // Kernels with GPU schedules leave results on the device: bring them back
+  // and free device copies, so that the plan's buffers stay host memory.
+  for (halide_buffer_t &b : bufs)
+    if (b.device) {
+      if (code == 0 && &b == &bufs.back())
+        code = halide_copy_to_host(userContext, &b);
+      halide_device_free(userContext, &b);
+    }
+  if (profiling) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+            .count();
+    auto [it, inserted] = profileIndex.try_emplace(&step, profile.size());
+    if (inserted)
+      profile.push_back({step.layer, k.key, 0, 0, 0});
+    ProfileRow &row = profile[it->second];
+    row.calls += 1;
+    row.seconds += seconds;
+    row.flops += k.flopsPerSample * double(batch);
+  }
+  if (code != 0) {
+    std::string message = trimMessage(context.message);
+    if (message.empty())
+      message = "Halide error code " + std::to_string(code);
+    return fail(RESC_ERROR_KERNEL,
+                "kernel " + k.key +
+                    (step.layer.empty() ? std::string()
+                                        : " of layer '" + step.layer + "'") +
+                    " failed: " + message);
+  }
+  return RESC_OK;
+}
+
+resc_status resc_model::execute(const std::vector<StepRec> &steps,
+                                std::vector<float *> &ptr, int64_t batch) {
+  for (const StepRec &step : steps) {
+    if (step.kind == format::StepCall) {
+      if (resc_status s = call(step, ptr, batch))
+        return s;
+      continue;
+    }
+    // A tied repeat: iterations alternate between the loop's two buffers,
+    // as in the JIT engine (JitModel.cpp), so no iteration copies.
+    float *home[2] = {ptr[step.arg], ptr[step.yield]};
+    float *cur = ptr[step.input];
+    for (int64_t i = 0; i < step.count; ++i) {
+      float *dst = home[(i + 1) % 2];
+      ptr[step.arg] = cur;
+      ptr[step.yield] = dst;
+      if (resc_status s = execute(step.body, ptr, batch))
+        return s;
+      cur = dst;
+    }
+    ptr[step.arg] = home[0];
+    ptr[step.yield] = home[1];
+    ptr[step.result] = cur;
+  }
+  return RESC_OK;
+}
+
+resc_status resc_model::run(const float *const *inputs, int64_t batch,
+                            float *const *outputs) {
+  if (batch < 1)
+    return fail(RESC_ERROR_INVALID_ARGUMENT,
+                "batch must be at least 1, got " + std::to_string(batch));
+  // Halide indexes with 32-bit ints: every buffer stays below 2^31 floats.
+  if (batch > ((int64_t(1) << 31) - 1) / plan.largestPerSample)
+    return fail(RESC_ERROR_INVALID_ARGUMENT,
+                "batch " + std::to_string(batch) + " is too large");
+  if (!inputs || !outputs)
+    return fail(RESC_ERROR_NULL_POINTER,
+                inputs ? "outputs is NULL" : "inputs is NULL");
+  for (size_t i = 0; i < plan.inputs.size(); ++i)
+    if (!inputs[i])
+      return fail(RESC_ERROR_NULL_POINTER,
+                  "input '" + plan.inputs[i].name + "' is NULL");
+  for (size_t i = 0; i < plan.outputs.size(); ++i)
+    if (!outputs[i])
+      return fail(RESC_ERROR_NULL_POINTER,
+                  "output '" + plan.outputs[i].name + "' is NULL");
+  if (!arena.reserve(size_t(batch * std::max<int64_t>(plan.arenaPerSample, 1))))
+    return fail(RESC_ERROR_OUT_OF_MEMORY,
+                "cannot allocate the arena of " +
+                    std::to_string(batch * plan.arenaPerSample * 4) + " bytes");
+  std::vector<float *> ptr(plan.slots.size(), nullptr);
+  for (size_t i = 0; i < plan.slots.size(); ++i) {
+    const resc::aot::SlotRec &s = plan.slots[i];
+    switch (s.kind) {
+    case format::SlotActivation:
+      if (s.offset >= 0)
+        ptr[i] = arena.data + batch * s.offset;
+      break;
+    case format::SlotParam:
+      // Kernels never write their parameter operands.
+      ptr[i] = const_cast<float *>(packed[s.index]);
+      break;
+    case format::SlotInput:
+      ptr[i] = const_cast<float *>(inputs[s.index]);
+      break;
+    case format::SlotOutput:
+      ptr[i] = outputs[s.index];
+      break;
+    default:
+      break;
+    }
+  }
+  error.clear();
+  return execute(plan.steps, ptr, batch);
+}
+
+extern "C" {
+
+resc_status resc_model_create(const resc_model_def *def,
+                              const char *weights_path,
+                              const void *weights_data, size_t weights_size,
+                              resc_model **out) {
+  if (!out)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "out is NULL");
+  *out = nullptr;
+  if (!def)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "the model definition is NULL");
+  if (def->abi != RESC_MODEL_DEF_ABI)
+    return failNoModel(RESC_ERROR_BAD_LIBRARY,
+                       "the library was written by another resc version "
+                       "(definition ABI " +
+                           std::to_string(def->abi) + ", runtime " +
+                           std::to_string(RESC_MODEL_DEF_ABI) + ")");
+  installErrorHandler();
+  resc_model *model = new (std::nothrow) resc_model;
+  if (!model)
+    return failNoModel(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  model->def = def;
+  resc_status status = RESC_OK;
+  try {
+    std::string message;
+    if (!resc::aot::parsePlan(def->plan, size_t(def->plan_size),
+                              def->num_kernels, model->plan, message)) {
+      status = model->fail(RESC_ERROR_BAD_LIBRARY, message);
+    } else if (weights_path || weights_data) {
+      resc::TensorMap tensors;
+      std::map<std::string, std::string> others;
+      std::string source = weights_path ? std::string(weights_path)
+                                        : std::string("the weights in memory");
+      bool read =
+          weights_path
+              ? resc::readSafetensors(weights_path, tensors, others, message)
+              : resc::readSafetensorsFromMemory(
+                    static_cast<const uint8_t *>(weights_data), weights_size,
+                    source, tensors, others, message);
+      status = read ? model->loadWeights(tensors, others, source)
+                    : model->fail(RESC_ERROR_WEIGHTS, message);
+    } else {
+      status = model->useEmbedded();
+    }
+  } catch (const std::bad_alloc &) {
+    status = model->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+  if (status != RESC_OK) {
+    delete model;
+    return status; // the message is in threadError
+  }
+  {
+    std::lock_guard<std::mutex> lock(registryMutex);
+    registry().insert(&model->context);
+  }
+  *out = model;
+  return RESC_OK;
+}
+
+resc_status resc_model_create_from_file(const resc_model_def *def,
+                                        const char *weights_path,
+                                        resc_model **out) {
+  if (out)
+    *out = nullptr;
+  if (!weights_path)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "the weights path is NULL");
+  return resc_model_create(def, weights_path, nullptr, 0, out);
+}
+
+resc_status resc_model_create_from_memory(const resc_model_def *def,
+                                          const void *weights_data,
+                                          size_t weights_size,
+                                          resc_model **out) {
+  if (out)
+    *out = nullptr;
+  if (!weights_data)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "the weights data is NULL");
+  return resc_model_create(def, nullptr, weights_data, weights_size, out);
+}
+
+resc_status resc_model_destroy(resc_model *model) {
+  if (!model)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "model is NULL");
+  {
+    std::lock_guard<std::mutex> lock(registryMutex);
+    registry().erase(&model->context);
+  }
+  delete model;
+  return RESC_OK;
+}
+
+const char *resc_model_error_message(const resc_model *model) {
+  return model ? model->error.c_str() : threadError.c_str();
+}
+
+const resc_model_def *resc_model_definition(const resc_model *model) {
+  return model ? model->def : nullptr;
+}
+
+resc_status resc_model_check_definition(resc_model *model,
+                                        const resc_model_def *def) {
+  if (!model)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "model is NULL");
+  if (!def)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "the model definition is NULL");
+  if (model->def == def)
+    return RESC_OK;
+  std::lock_guard<std::mutex> lock(model->mutex);
+  return model->fail(RESC_ERROR_INVALID_ARGUMENT,
+                     std::string("the instance is of model '") +
+                         model->def->name + "', not '" + def->name + "'");
+}
+
+resc_status resc_model_run(resc_model *model, const float *const *inputs,
+                           int64_t batch, float *const *outputs) {
+  if (!model)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "model is NULL");
+  std::lock_guard<std::mutex> lock(model->mutex);
+  try {
+    return model->run(inputs, batch, outputs);
+  } catch (const std::bad_alloc &) {
+    return model->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+resc_status resc_model_run_tensors(resc_model *model, const resc_tensor *inputs,
+                                   size_t num_inputs, resc_tensor *outputs,
+                                   size_t num_outputs) {
+  if (!model)
+    return failNoModel(RESC_ERROR_NULL_POINTER, "model is NULL");
+  std::lock_guard<std::mutex> lock(model->mutex);
+  const ModelPlan &plan = model->plan;
+  if ((!inputs && num_inputs) || (!outputs && num_outputs))
+    return model->fail(RESC_ERROR_NULL_POINTER,
+                       inputs ? "outputs is NULL" : "inputs is NULL");
+  if (num_inputs != plan.inputs.size() || num_outputs != plan.outputs.size())
+    return model->fail(RESC_ERROR_INVALID_ARGUMENT,
+                       "the model takes " + std::to_string(plan.inputs.size()) +
+                           " inputs and " +
+                           std::to_string(plan.outputs.size()) +
+                           " outputs, got " + std::to_string(num_inputs) +
+                           " and " + std::to_string(num_outputs));
+  int64_t batch = -1;
+  std::vector<const float *> in;
+  std::vector<float *> outs;
+  auto check = [&](const resc_tensor &t, const resc::aot::NamedShape &want,
+                   const char *what) -> resc_status {
+    std::vector<int64_t> got;
+    if (t.rank >= 0 && t.rank <= RESC_MAX_RANK)
+      got.assign(t.shape, t.shape + t.rank);
+    bool fits = t.rank >= 1 && size_t(t.rank) == want.shape.size();
+    for (size_t d = 1; fits && d < want.shape.size(); ++d)
+      fits = want.shape[d] < 0 || got[d] == want.shape[d];
+    if (!fits)
+      return model->fail(RESC_ERROR_INVALID_ARGUMENT,
+                         std::string(what) + " '" + want.name + "' has shape " +
+                             shapeString(got) + " but the model expects " +
+                             shapeString(want.shape));
+    if (batch >= 0 && got[0] != batch)
+      return model->fail(RESC_ERROR_INVALID_ARGUMENT,
+                         std::string(what) + " '" + want.name + "' has batch " +
+                             std::to_string(got[0]) + ", the others " +
+                             std::to_string(batch));
+    batch = got[0];
+    return RESC_OK;
+  };
+  for (size_t i = 0; i < num_inputs; ++i) {
+    if (resc_status s = check(inputs[i], plan.inputs[i], "input"))
+      return s;
+    in.push_back(inputs[i].data);
+  }
+  for (size_t i = 0; i < num_outputs; ++i) {
+    if (resc_status s = check(outputs[i], plan.outputs[i], "output"))
+      return s;
+    outs.push_back(outputs[i].data);
+  }
+  try {
+    return model->run(in.data(), batch, outs.data());
+  } catch (const std::bad_alloc &) {
+    return model->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+#define RESC_CHECK_MODEL(model, ...)                                           \
+  if (!(model) || !(__VA_ARGS__))                                              \
+    return failNoModel(RESC_ERROR_NULL_POINTER,                                \
+                       (model) ? "an output pointer is NULL"                   \
+                               : "model is NULL");
+
+resc_status resc_model_num_inputs(const resc_model *model, size_t *count) {
+  RESC_CHECK_MODEL(model, count);
+  *count = model->plan.inputs.size();
+  return RESC_OK;
+}
+
+resc_status resc_model_num_outputs(const resc_model *model, size_t *count) {
+  RESC_CHECK_MODEL(model, count);
+  *count = model->plan.outputs.size();
+  return RESC_OK;
+}
+
+static resc_status namedAt(const resc_model *model,
+                           const std::vector<resc::aot::NamedShape> &list,
+                           size_t index, const resc::aot::NamedShape **out) {
+  if (index >= list.size())
+    return failNoModel(RESC_ERROR_INVALID_ARGUMENT,
+                       "index " + std::to_string(index) +
+                           " is out of range (the model has " +
+                           std::to_string(list.size()) + ")");
+  (void)model;
+  *out = &list[index];
+  return RESC_OK;
+}
+
+resc_status resc_model_input_name(const resc_model *model, size_t index,
+                                  const char **name) {
+  RESC_CHECK_MODEL(model, name);
+  const resc::aot::NamedShape *v;
+  if (resc_status s = namedAt(model, model->plan.inputs, index, &v))
+    return s;
+  *name = v->name.c_str();
+  return RESC_OK;
+}
+
+resc_status resc_model_output_name(const resc_model *model, size_t index,
+                                   const char **name) {
+  RESC_CHECK_MODEL(model, name);
+  const resc::aot::NamedShape *v;
+  if (resc_status s = namedAt(model, model->plan.outputs, index, &v))
+    return s;
+  *name = v->name.c_str();
+  return RESC_OK;
+}
+
+static resc_status shapeOf(const resc::aot::NamedShape &v, int32_t *rank,
+                           int64_t *dims) {
+  *rank = int32_t(v.shape.size());
+  for (size_t d = 0; d < v.shape.size() && d < RESC_MAX_RANK; ++d)
+    dims[d] = v.shape[d];
+  return RESC_OK;
+}
+
+resc_status resc_model_input_shape(const resc_model *model, size_t index,
+                                   int32_t *rank, int64_t *dims) {
+  RESC_CHECK_MODEL(model, rank && dims);
+  const resc::aot::NamedShape *v;
+  if (resc_status s = namedAt(model, model->plan.inputs, index, &v))
+    return s;
+  return shapeOf(*v, rank, dims);
+}
+
+resc_status resc_model_output_shape(const resc_model *model, size_t index,
+                                    int32_t *rank, int64_t *dims) {
+  RESC_CHECK_MODEL(model, rank && dims);
+  const resc::aot::NamedShape *v;
+  if (resc_status s = namedAt(model, model->plan.outputs, index, &v))
+    return s;
+  return shapeOf(*v, rank, dims);
+}
+
+resc_status resc_set_num_threads(int threads) {
+  if (threads < 0)
+    return failNoModel(RESC_ERROR_INVALID_ARGUMENT,
+                       "the thread count must be 0 (default) or more, got " +
+                           std::to_string(threads));
+  // Halide cannot shrink a running pool (halide/Halide#5910): shut it down;
+  // the next kernel starts a pool of the new size.
+  halide_shutdown_thread_pool();
+  halide_set_num_threads(threads);
+  return RESC_OK;
+}
+
+resc_status resc_model_set_profiling(resc_model *model, int enabled) {
+  RESC_CHECK_MODEL(model, true);
+  std::lock_guard<std::mutex> lock(model->mutex);
+  model->profiling = enabled != 0;
+  model->profileIndex.clear();
+  model->profile.clear();
+  return RESC_OK;
+}
+
+resc_status resc_model_profile_size(const resc_model *model, size_t *rows) {
+  RESC_CHECK_MODEL(model, rows);
+  *rows = model->profile.size();
+  return RESC_OK;
+}
+
+resc_status resc_model_profile_row(const resc_model *model, size_t row,
+                                   const char **layer, const char **kernel,
+                                   int64_t *calls, double *seconds,
+                                   double *flops) {
+  RESC_CHECK_MODEL(model, layer && kernel && calls && seconds && flops);
+  if (row >= model->profile.size())
+    return failNoModel(RESC_ERROR_INVALID_ARGUMENT, "profile row " +
+                                                        std::to_string(row) +
+                                                        " is out of range");
+  const ProfileRow &r = model->profile[row];
+  *layer = r.layer.c_str();
+  *kernel = r.kernel.c_str();
+  *calls = r.calls;
+  *seconds = r.seconds;
+  *flops = r.flops;
+  return RESC_OK;
+}
+
+} // extern "C"
