@@ -134,31 +134,89 @@ LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbols) {
   return success();
 }
 
-LogicalResult Conv2DOp::verify() {
-  if (failed(checkPairAttr(*this, "stride", getStride(), 1)) ||
-      failed(checkPairAttr(*this, "padding", getPadding(), 0)) ||
-      failed(checkPairAttr(*this, "dilation", getDilation(), 1)))
+/// The shape rules of a convolution, shared by conv2d and fused_conv2d.
+template <typename ConvOp> static LogicalResult verifyConv(ConvOp op) {
+  if (failed(checkPairAttr(op, "stride", op.getStride(), 1)) ||
+      failed(checkPairAttr(op, "padding", op.getPadding(), 0)) ||
+      failed(checkPairAttr(op, "dilation", op.getDilation(), 1)))
     return failure();
-  int64_t groups = getGroups();
+  int64_t groups = op.getGroups();
   if (groups < 1)
-    return emitOpError("groups must be at least 1, got ") << groups;
-  auto w = dimsOf(getWeight().getType());
-  int64_t cin = dimOf(getInput().getType(), 1);
+    return op.emitOpError("groups must be at least 1, got ") << groups;
+  auto w = dimsOf(op.getWeight().getType());
+  int64_t cin = dimOf(op.getInput().getType(), 1);
   if (cin >= 0 && cin != w[1] * groups)
-    return emitOpError("input has ")
+    return op.emitOpError("input has ")
            << cin << " channels but the weight " << shapeString(w)
            << " with groups=" << groups << " expects " << w[1] * groups;
   if (w[0] % groups != 0)
-    return emitOpError("output channels ")
+    return op.emitOpError("output channels ")
            << w[0] << " are not divisible by groups=" << groups;
-  if (getBias() &&
-      failed(checkVector(*this, "bias", getBias().getType(), w[0])))
+  if (op.getBias() &&
+      failed(checkVector(op, "bias", op.getBias().getType(), w[0])))
     return failure();
-  llvm::SmallVector<int64_t> expected = {dimOf(getInput().getType(), 0), w[0]};
-  if (failed(windowDims(*this, getInput().getType(), {w[2], w[3]}, getStride(),
-                        getPadding(), getDilation(), expected)))
+  llvm::SmallVector<int64_t> expected = {dimOf(op.getInput().getType(), 0),
+                                         w[0]};
+  if (failed(windowDims(op, op.getInput().getType(), {w[2], w[3]},
+                        op.getStride(), op.getPadding(), op.getDilation(),
+                        expected)))
     return failure();
-  return checkResultShape(*this, getType(), expected);
+  return checkResultShape(op, op.getType(), expected);
+}
+
+/// Whether `b` may be added to `a` under res.add's rule: equal shapes, except
+/// that `b` may have fewer channels.
+static bool addable(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b) {
+  bool ok = a.size() == b.size();
+  for (size_t i = 0; ok && i < a.size(); ++i)
+    ok = i == 1 ? (a[1] >= 0 && b[1] >= 0 && b[1] <= a[1]) || a[1] == b[1]
+                : a[i] == b[i];
+  return ok;
+}
+
+LogicalResult Conv2DOp::verify() { return verifyConv(*this); }
+
+LogicalResult FusedConv2DOp::verify() {
+  if (failed(verifyConv(*this)))
+    return failure();
+  if (!getResidual()) {
+    // Without a residual the scale would be a second, redundant way to
+    // scale the weights.
+    if (getConvScale().convertToDouble() != 1.0)
+      return emitOpError("conv_scale must be 1 without a residual");
+    return success();
+  }
+  auto y = dimsOf(getType());
+  auto r = dimsOf(getResidual().getType());
+  if (!addable(y, r))
+    return emitOpError("cannot add the residual ")
+           << shapeString(r) << " to the result " << shapeString(y)
+           << ": shapes must match, except that the residual may have "
+              "fewer channels";
+  return success();
+}
+
+LogicalResult FoldBatchNormParamsOp::verify() {
+  auto w = dimsOf(getWeight().getType());
+  if (w.size() < 2 || w[0] < 0)
+    return emitOpError("weight must have a static output dimension first, "
+                       "got ")
+           << shapeString(w);
+  for (auto [what, value] : {std::pair<StringRef, Value>{"gamma", getGamma()},
+                             {"beta", getBeta()},
+                             {"mean", getMean()},
+                             {"var", getVar()},
+                             {"bias", getBias()}})
+    if (value && failed(checkVector(*this, what, value.getType(), w[0])))
+      return failure();
+  if (getFoldedWeight().getType() != getWeight().getType())
+    return emitOpError("folded weight must have the weight's type");
+  if (failed(
+          checkVector(*this, "folded bias", getFoldedBias().getType(), w[0])))
+    return failure();
+  if (!(getEpsilon().convertToDouble() > 0))
+    return emitOpError("epsilon must be positive");
+  return success();
 }
 
 LogicalResult BatchNormOp::verify() {
@@ -238,11 +296,7 @@ LogicalResult UpsampleOp::verify() {
 LogicalResult AddOp::verify() {
   auto a = dimsOf(getLhs().getType());
   auto b = dimsOf(getRhs().getType());
-  bool ok = a.size() == b.size();
-  for (size_t i = 0; ok && i < a.size(); ++i)
-    ok = i == 1 ? (a[1] >= 0 && b[1] >= 0 && b[1] <= a[1]) || a[1] == b[1]
-                : a[i] == b[i];
-  if (!ok)
+  if (!addable(a, b))
     return emitOpError("cannot add ")
            << shapeString(b) << " to " << shapeString(a)
            << ": shapes must match, except that the right operand may have "

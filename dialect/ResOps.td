@@ -173,6 +173,77 @@ def Res_SoftmaxOp : Res_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Ops made by the passes
+//===----------------------------------------------------------------------===//
+
+def Res_FusedConv2DOp : Res_Op<"fused_conv2d",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "y = act(conv_scale * (conv(x, w) + b) + residual_scale * r)";
+  let description = [{
+    A convolution with its epilogue: the bias, a scaled residual input and
+    an activation, made by `res-fuse-skip-add` from a residual block whose
+    branch ends in a convolution, or from a convolution followed by an `add`
+    and/or an activation. The code generator computes it as one kernel, so
+    the sum is never stored and read back. `residual` has the result's shape
+    or fewer channels, then added to the first channels only (as `res.add`).
+    Attributes are those of `res.conv2d`.
+
+    ```mlir
+    %y = res.fused_conv2d %h, %w bias %b residual %x act relu
+        {dilation = array<i64: 1, 1>, groups = 1 : i64,
+         padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}
+        : (tensor<?x16x32x32xf32>, tensor<16x16x3x3xf32>, tensor<16xf32>,
+           tensor<?x16x32x32xf32>) -> tensor<?x16x32x32xf32>
+    ```
+  }];
+  let arguments = !con((ins F32Tensor4:$input, F32Tensor4:$weight,
+                            Optional<F32Tensor1>:$bias,
+                            Optional<F32Tensor4>:$residual,
+                            DenseI64ArrayAttr:$stride,
+                            DenseI64ArrayAttr:$padding,
+                            DenseI64ArrayAttr:$dilation,
+                            I64Attr:$groups,
+                            DefaultValuedAttr<F64Attr, "1.0">:$conv_scale,
+                            DefaultValuedAttr<F64Attr, "1.0">:$residual_scale,
+                            OptionalAttr<Res_ActivationAttr>:$activation),
+                       LayerAttr);
+  let results = (outs F32Tensor4:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`bias` $bias^)? (`residual` $residual^)?
+    (`act` $activation^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_FoldBatchNormParamsOp : Res_Op<"fold_bn_params", [Pure]> {
+  let summary = "the weight and bias of a layer with the batch norm after it "
+                "folded in";
+  let description = [{
+    A parameter-preparation step made by `res-fold-bn` for parameters that
+    are supplied at run time: with s = gamma / sqrt(var + epsilon) per
+    output channel o, returns W[o] * s[o] and (b[o] - mean[o]) * s[o] + beta[o]
+    (b = 0 when `bias` is absent). Its operands are parameters only, so the
+    code generator computes it once when the parameters are bound, not on
+    every run.
+
+    ```mlir
+    %fw, %fb = res.fold_bn_params %w, %g, %beta, %mean, %var {epsilon = 1.0e-05}
+        : (tensor<16x3x3x3xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>,
+           tensor<16xf32>) -> (tensor<16x3x3x3xf32>, tensor<16xf32>)
+    ```
+  }];
+  let arguments = (ins F32AnyTensor:$weight, F32Tensor1:$gamma,
+                       F32Tensor1:$beta, F32Tensor1:$mean, F32Tensor1:$var,
+                       Optional<F32Tensor1>:$bias, F64Attr:$epsilon);
+  let results = (outs F32AnyTensor:$folded_weight, F32Tensor1:$folded_bias);
+  let assemblyFormat = [{
+    $weight `,` $gamma `,` $beta `,` $mean `,` $var (`bias` $bias^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Structure
 //===----------------------------------------------------------------------===//
 

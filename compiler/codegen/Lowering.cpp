@@ -41,6 +41,18 @@ private:
   FailureOr<int> activation(Value v, Operation *user);
   FailureOr<std::string> paramName(Value v, Operation *user, StringRef what);
   std::optional<BatchNormRef> batchNormRef(BatchNormOp bn);
+  /// The parameter names of a conv or dense layer's weight and bias, and the
+  /// batch norm folded into them when they come from res.fold_bn_params.
+  struct LayerParams {
+    std::string weight, bias;
+    std::optional<BatchNormRef> folded;
+  };
+  FailureOr<LayerParams> layerParams(Value weight, Value bias, Operation *user,
+                                     StringRef what);
+  LogicalResult lowerConv(Operation *op, Value input, Value weight, Value bias,
+                          const std::vector<EpilogueStage> &epilogue,
+                          std::vector<int> epilogueOperands,
+                          std::vector<Step> &steps);
   int paramSlot(const PackRecipe &recipe, Dims extents);
   int kernelId(const KernelDesc &desc);
   bool available(Value other, Operation *anchor);
@@ -110,6 +122,55 @@ std::optional<BatchNormRef> Lowerer::batchNormRef(BatchNormOp bn) {
   ref.var = *var;
   ref.epsilon = bn.getEpsilon().convertToDouble();
   return ref;
+}
+
+FailureOr<Lowerer::LayerParams> Lowerer::layerParams(Value weight, Value bias,
+                                                     Operation *user,
+                                                     StringRef what) {
+  LayerParams lp;
+  auto fold = weight.getDefiningOp<FoldBatchNormParamsOp>();
+  if (fold) {
+    // Folded when the parameters are packed: the same recipe the codegen
+    // uses for a batch norm it fuses into the layer itself.
+    if (bias != fold.getFoldedBias())
+      return user->emitOpError("the Halide backend needs the weight and bias "
+                               "of one res.fold_bn_params");
+    auto w = paramName(fold.getWeight(), user, (what + " weight").str());
+    if (failed(w))
+      return failure();
+    lp.weight = *w;
+    if (fold.getBias()) {
+      auto b = paramName(fold.getBias(), user, (what + " bias").str());
+      if (failed(b))
+        return failure();
+      lp.bias = *b;
+    }
+    BatchNormRef ref;
+    for (auto [name, value] :
+         {std::pair<std::string *, Value>{&ref.weight, fold.getGamma()},
+          {&ref.bias, fold.getBeta()},
+          {&ref.mean, fold.getMean()},
+          {&ref.var, fold.getVar()}}) {
+      auto n = paramName(value, user, "batch-norm parameter");
+      if (failed(n))
+        return failure();
+      *name = *n;
+    }
+    ref.epsilon = fold.getEpsilon().convertToDouble();
+    lp.folded = ref;
+    return lp;
+  }
+  auto w = paramName(weight, user, (what + " weight").str());
+  if (failed(w))
+    return failure();
+  lp.weight = *w;
+  if (bias) {
+    auto b = paramName(bias, user, (what + " bias").str());
+    if (failed(b))
+      return failure();
+    lp.bias = *b;
+  }
+  return lp;
 }
 
 int Lowerer::paramSlot(const PackRecipe &recipe, Dims extents) {
@@ -281,57 +342,95 @@ LogicalResult Lowerer::lowerBlock(Block &block, std::vector<Step> &steps) {
   return success();
 }
 
+LogicalResult Lowerer::lowerConv(Operation *op, Value input, Value weight,
+                                 Value bias,
+                                 const std::vector<EpilogueStage> &epilogue,
+                                 std::vector<int> epilogueOperands,
+                                 std::vector<Step> &steps) {
+  auto in = activation(input, op);
+  auto inDims = dims(input, op);
+  auto lp = layerParams(weight, bias, op, "conv");
+  if (failed(in) || failed(inDims) || failed(lp))
+    return failure();
+  struct Window {
+    ArrayRef<int64_t> stride, padding, dilation;
+    int64_t groups;
+  };
+  auto window = [](auto c) {
+    return Window{c.getStride(), c.getPadding(), c.getDilation(),
+                  int64_t(c.getGroups())};
+  };
+  Window win = isa<Conv2DOp>(op) ? window(cast<Conv2DOp>(op))
+                                 : window(cast<FusedConv2DOp>(op));
+  auto w = cast<RankedTensorType>(weight.getType()).getShape();
+  std::vector<int> operands = {*in, -1, -1};
+  operands.insert(operands.end(), epilogueOperands.begin(),
+                  epilogueOperands.end());
+  Pending p = start(KernelKind::Conv, op, std::move(operands));
+  // A batch norm after the conv is folded into its packed weights unless
+  // res-fold-bn already folded one there, or an epilogue comes first.
+  p.canFold = !lp->folded;
+  p.desc.kernel = {w[2], w[3]};
+  p.desc.stride = {win.stride[0], win.stride[1]};
+  p.desc.padding = {win.padding[0], win.padding[1]};
+  p.desc.dilation = {win.dilation[0], win.dilation[1]};
+  p.desc.groups = win.groups;
+  p.desc.epilogue = epilogue;
+  extend(p);
+  auto folded = lp->folded ? lp->folded : p.folded;
+  PackRecipe wr{PackRecipe::ConvWeight, lp->weight, "", folded, w[0]};
+  PackRecipe br{PackRecipe::Bias, "", lp->bias, folded, w[0]};
+  p.operands[1] = paramSlot(wr, {w[0], w[1], w[3], w[2]});
+  p.operands[2] = paramSlot(br, {w[0]});
+  return emit(p, steps);
+}
+
 LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
   auto operand = [&](Value v) { return activation(v, op); };
 
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](WeightOp) { return success(); })
+      .Case([&](FoldBatchNormParamsOp) { return success(); })
       .Case([&](Conv2DOp c) -> LogicalResult {
-        auto in = operand(c.getInput());
-        auto inDims = dims(c.getInput(), op);
-        auto weight = paramName(c.getWeight(), op, "conv weight");
-        if (failed(in) || failed(inDims) || failed(weight))
-          return failure();
-        std::string bias;
-        if (c.getBias()) {
-          auto b = paramName(c.getBias(), op, "conv bias");
-          if (failed(b))
+        return lowerConv(op, c.getInput(), c.getWeight(), c.getBias(), {}, {},
+                         steps);
+      })
+      .Case([&](FusedConv2DOp c) -> LogicalResult {
+        std::vector<EpilogueStage> epilogue;
+        std::vector<int> operands;
+        if (Value r = c.getResidual()) {
+          auto slot = operand(r);
+          if (failed(slot))
             return failure();
-          bias = *b;
+          EpilogueStage sum;
+          sum.kind = EpilogueStage::Combine;
+          sum.operand = 3; // after input, weight and bias
+          sum.selfScale = c.getConvScale().convertToDouble();
+          sum.otherScale = c.getResidualScale().convertToDouble();
+          epilogue.push_back(sum);
+          operands.push_back(*slot);
         }
-        auto w = cast<RankedTensorType>(c.getWeight().getType()).getShape();
-        Pending p = start(KernelKind::Conv, op, {*in, -1, -1});
-        p.canFold = true;
-        p.desc.kernel = {w[2], w[3]};
-        p.desc.stride = {c.getStride()[0], c.getStride()[1]};
-        p.desc.padding = {c.getPadding()[0], c.getPadding()[1]};
-        p.desc.dilation = {c.getDilation()[0], c.getDilation()[1]};
-        p.desc.groups = c.getGroups();
-        extend(p);
-        PackRecipe wr{PackRecipe::ConvWeight, *weight, "", p.folded, w[0]};
-        PackRecipe br{PackRecipe::Bias, "", bias, p.folded, w[0]};
-        p.operands[1] = paramSlot(wr, {w[0], w[1], w[3], w[2]});
-        p.operands[2] = paramSlot(br, {w[0]});
-        return emit(p, steps);
+        if (auto act = c.getActivation()) {
+          EpilogueStage stage;
+          stage.kind = EpilogueStage::Act;
+          stage.act = *act;
+          epilogue.push_back(stage);
+        }
+        return lowerConv(op, c.getInput(), c.getWeight(), c.getBias(), epilogue,
+                         operands, steps);
       })
       .Case([&](DenseOp d) -> LogicalResult {
         auto in = operand(d.getInput());
-        auto weight = paramName(d.getWeight(), op, "dense weight");
-        if (failed(in) || failed(weight))
+        auto lp = layerParams(d.getWeight(), d.getBias(), op, "dense");
+        if (failed(in) || failed(lp))
           return failure();
-        std::string bias;
-        if (d.getBias()) {
-          auto b = paramName(d.getBias(), op, "dense bias");
-          if (failed(b))
-            return failure();
-          bias = *b;
-        }
         auto w = cast<RankedTensorType>(d.getWeight().getType()).getShape();
         Pending p = start(KernelKind::Dense, op, {*in, -1, -1});
-        p.canFold = true;
+        p.canFold = !lp->folded;
         extend(p);
-        PackRecipe wr{PackRecipe::DenseWeight, *weight, "", p.folded, w[0]};
-        PackRecipe br{PackRecipe::Bias, "", bias, p.folded, w[0]};
+        auto folded = lp->folded ? lp->folded : p.folded;
+        PackRecipe wr{PackRecipe::DenseWeight, lp->weight, "", folded, w[0]};
+        PackRecipe br{PackRecipe::Bias, "", lp->bias, folded, w[0]};
         p.operands[1] = paramSlot(wr, {w[0], w[1]});
         p.operands[2] = paramSlot(br, {w[0]});
         return emit(p, steps);

@@ -99,6 +99,7 @@ private:
   FailureOr<TensorPtr> loadParam(WeightOp op);
   FailureOr<TensorPtr> runResidual(ResidualOp op);
   FailureOr<TensorPtr> runRepeat(RepeatOp op);
+  LogicalResult runFoldParams(FoldBatchNormParamsOp op);
   /// For each op of `block`, the values whose last use it is.
   const llvm::DenseMap<Operation *, SmallVector<Value>> &lastUses(Block &block);
 
@@ -320,7 +321,23 @@ FailureOr<TensorPtr> Interpreter::runRepeat(RepeatOp op) {
   return x;
 }
 
+LogicalResult Interpreter::runFoldParams(FoldBatchNormParamsOp op) {
+  Tensor weight, bias;
+  std::string error;
+  if (!kernels::foldBatchNormParams(
+          get(op.getWeight()), get(op.getGamma()), get(op.getBeta()),
+          get(op.getMean()), get(op.getVar()), getOptional(op.getBias()),
+          op.getEpsilon().convertToDouble(), weight, bias, error))
+    return fail(op, error);
+  env[op.getFoldedWeight()] = std::make_shared<const Tensor>(std::move(weight));
+  env[op.getFoldedBias()] = std::make_shared<const Tensor>(std::move(bias));
+  return success();
+}
+
 LogicalResult Interpreter::runOp(Operation *op) {
+  // The one op with two results.
+  if (auto fold = dyn_cast<FoldBatchNormParamsOp>(op))
+    return runFoldParams(fold);
   Tensor out;
   std::string error;
   // Ops that compute a new tensor with a kernel set `out` and return whether
@@ -344,6 +361,21 @@ LogicalResult Interpreter::runOp(Operation *op) {
               return fail(op, "stride, padding and dilation need 2 values");
             return kernels::conv2d(get(c.getInput()), get(c.getWeight()),
                                    getOptional(c.getBias()), attrs, out, error);
+          })
+          .Case([&](FusedConv2DOp c) -> FailureOr<bool> {
+            kernels::Conv2DAttrs attrs;
+            attrs.groups = c.getGroups();
+            if (!toPair(c.getStride(), attrs.stride) ||
+                !toPair(c.getPadding(), attrs.padding) ||
+                !toPair(c.getDilation(), attrs.dilation))
+              return fail(op, "stride, padding and dilation need 2 values");
+            std::optional<Activation> act = c.getActivation();
+            return kernels::fusedConv2d(get(c.getInput()), get(c.getWeight()),
+                                        getOptional(c.getBias()),
+                                        getOptional(c.getResidual()), attrs,
+                                        c.getConvScale().convertToDouble(),
+                                        c.getResidualScale().convertToDouble(),
+                                        act ? &*act : nullptr, out, error);
           })
           .Case([&](BatchNormOp b) -> FailureOr<bool> {
             return kernels::batchNorm(

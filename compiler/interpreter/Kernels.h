@@ -94,6 +94,24 @@ bool residualSum(const resc::Tensor &s, const resc::Tensor &f,
                  double branchScale, double outputScale, resc::Tensor &out,
                  std::string &error);
 
+/// y = act(convScale * conv2d(x, w, bias) + residualScale * residual), the
+/// sum in double; `residual` (may be null) has y's shape or fewer channels,
+/// as for add(). `act` null: no activation.
+bool fusedConv2d(const resc::Tensor &x, const resc::Tensor &w,
+                 const resc::Tensor *bias, const resc::Tensor *residual,
+                 const Conv2DAttrs &attrs, double convScale,
+                 double residualScale, const Activation *act, resc::Tensor &out,
+                 std::string &error);
+
+/// The weight [O, ...] and bias [O] of a layer with the inference batch norm
+/// after it folded in, in double: s = gamma / sqrt(var + eps),
+/// W' = W * s[o], b' = (b - mean) * s + beta (b = 0 when `bias` is null).
+bool foldBatchNormParams(const resc::Tensor &w, const resc::Tensor &gamma,
+                         const resc::Tensor &beta, const resc::Tensor &mean,
+                         const resc::Tensor &var, const resc::Tensor *bias,
+                         double epsilon, resc::Tensor &foldedWeight,
+                         resc::Tensor &foldedBias, std::string &error);
+
 } // namespace kernels
 } // namespace res
 

@@ -89,6 +89,9 @@ private:
                              const Affine *affine);
   void foldBackward(BatchNormOp bn, const Layer &layer, const Affine &affine);
   void foldForward(BatchNormOp bn, const Layer &layer, const Affine &affine);
+  /// Folds `bn` into `layer` through a res.fold_bn_params op, for parameters
+  /// that are not all bound: the folding then runs when they are.
+  void foldBackwardAtRunTime(BatchNormOp bn, const Layer &layer);
   /// New weight and bias params for `layer`, cached so that a layer shared
   /// by several folds (an unrolled tied repeat) is folded once.
   std::pair<ParamOp, ParamOp> foldedParams(
@@ -110,9 +113,6 @@ std::string FoldBatchNormPass::backwardBlocker(BatchNormOp bn,
                                                const Layer &layer) {
   if (!bn.getInput().hasOneUse())
     return "the output of '" + layerName(layer.op) + "' has other users";
-  if (!boundValues(layer.weight) || (layer.bias && !boundValues(layer.bias)))
-    return "the parameters of '" + layerName(layer.op) +
-           "' are supplied at run time (run-time folding is not implemented)";
   return "";
 }
 
@@ -123,7 +123,8 @@ std::string FoldBatchNormPass::forwardBlocker(BatchNormOp bn,
     return "it feeds a parameter of '" + layerName(layer.op) + "'";
   if (!boundValues(layer.weight) || (layer.bias && !boundValues(layer.bias)))
     return "the parameters of '" + layerName(layer.op) +
-           "' are supplied at run time (run-time folding is not implemented)";
+           "' are supplied at run time (only a batch norm after a layer is "
+           "folded at run time)";
   // Padding adds zeros after the norm; they would become -shift/scale
   // before it. Only a zero shift keeps the padded border exact.
   if (layer.hasPadding() && affine &&
@@ -213,6 +214,36 @@ void FoldBatchNormPass::foldBackward(BatchNormOp bn, const Layer &layer,
   ++numFolded;
 }
 
+void FoldBatchNormPass::foldBackwardAtRunTime(BatchNormOp bn,
+                                              const Layer &layer) {
+  // Built where the batch norm is: its parameters are read there, and the
+  // layer's input, which the rebuilt layer reads, is defined before it.
+  OpBuilder builder(bn);
+  Location loc =
+      FusedLoc::get(&getContext(), {layer.op->getLoc(), bn.getLoc()});
+  auto fold = builder.create<FoldBatchNormParamsOp>(
+      loc, layer.weight.getType(),
+      RankedTensorType::get({layer.weightType().getDimSize(0)},
+                            layer.weightType().getElementType()),
+      layer.weight, bn.getWeight(), bn.getBias(), bn.getRunningMean(),
+      bn.getRunningVar(), layer.bias, bn.getEpsilonAttr());
+  Value folded;
+  Type type = layer.op->getResult(0).getType();
+  if (auto conv = dyn_cast<Conv2DOp>(layer.op))
+    folded = builder.create<Conv2DOp>(
+        loc, type, layer.input, fold.getFoldedWeight(), fold.getFoldedBias(),
+        conv.getStrideAttr(), conv.getPaddingAttr(), conv.getDilationAttr(),
+        conv.getGroupsAttr(), conv.getLayerAttr());
+  else
+    folded = builder.create<DenseOp>(
+        loc, type, layer.input, fold.getFoldedWeight(), fold.getFoldedBias(),
+        cast<DenseOp>(layer.op).getLayerAttr());
+  bn.getResult().replaceAllUsesWith(folded);
+  bn.erase();
+  layer.op->erase();
+  ++numFoldedAtRunTime;
+}
+
 void FoldBatchNormPass::foldForward(BatchNormOp bn, const Layer &layer,
                                     const Affine &affine) {
   auto [weight, bias] =
@@ -270,11 +301,13 @@ void FoldBatchNormPass::runOnOperation() {
     std::string why;
     if (before) {
       why = backwardBlocker(bn, *before);
-      if (why.empty() && !affine)
-        why = "its parameters are supplied at run time (run-time folding "
-              "is not implemented)";
       if (why.empty()) {
-        foldBackward(bn, *before, *affine);
+        bool bound = affine && boundValues(before->weight) &&
+                     (!before->bias || boundValues(before->bias));
+        if (bound)
+          foldBackward(bn, *before, *affine);
+        else
+          foldBackwardAtRunTime(bn, *before);
         continue;
       }
     }
@@ -285,8 +318,8 @@ void FoldBatchNormPass::runOnOperation() {
       std::string forwardWhy =
           forwardBlocker(bn, *after, affine ? &*affine : nullptr);
       if (forwardWhy.empty() && !affine)
-        forwardWhy = "its parameters are supplied at run time (run-time "
-                     "folding is not implemented)";
+        forwardWhy = "its parameters are supplied at run time (only a batch "
+                     "norm after a layer is folded at run time)";
       if (forwardWhy.empty()) {
         foldForward(bn, *after, *affine);
         continue;

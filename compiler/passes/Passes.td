@@ -24,15 +24,23 @@ def FoldBatchNorm : Pass<"res-fold-bn", "::mlir::ModuleOp"> {
     named after the layer's weight with the suffix `.bn_folded`; parameters
     that are no longer used are erased.
 
-    Every batch norm that is left alone gets a remark saying why: its
-    parameters are supplied at run time (run-time folding is not done yet),
-    the layer's output has other users, an activation or padding stands in
-    the way, or the op is marked `training`.
+    When the layer's or the batch norm's parameters are supplied at run
+    time, a batch norm after a layer is folded all the same, through a
+    `res.fold_bn_params` op that computes the folded weight and bias from
+    the parameters: a parameter-preparation step that the code generator
+    runs once, when the parameters are bound.
+
+    Every batch norm that is left alone gets a remark saying why: it comes
+    before a layer whose parameters are supplied at run time, the layer's
+    output has other users, an activation or padding stands in the way, or
+    the op is marked `training`.
   }];
   let statistics = [
     Statistic<"numFolded", "folded", "batch norms folded into the layer before them">,
     Statistic<"numFoldedForward", "folded-forward",
               "batch norms folded into the layer after them">,
+    Statistic<"numFoldedAtRunTime", "folded-at-run-time",
+              "batch norms folded by a res.fold_bn_params step">,
     Statistic<"numKept", "kept", "batch norms left alone">,
   ];
 }
@@ -60,6 +68,38 @@ def PruneIdentity : Pass<"res-prune-identity", "::mlir::ModuleOp"> {
   ];
   let statistics = [
     Statistic<"numPruned", "pruned", "residual blocks removed">,
+  ];
+}
+
+def FuseSkipAdd : Pass<"res-fuse-skip-add", "::mlir::ModuleOp"> {
+  let summary = "Fuse skip additions and activations into the convolution "
+                "that produces them";
+  let description = [{
+    A `res.residual` y = after(a * (S(x) + h * F(x))) whose branch F ends in
+    a `res.conv2d` (after res-fold-bn, the usual case) becomes its branch and
+    shortcut ops followed by one `res.fused_conv2d` that computes
+    after(a*h * (conv + bias) + a * S(x)): the code generator emits it as one
+    kernel whose epilogue adds the residual and applies the activation, so
+    the sum never makes a round trip through memory. A flat `res.add` of a
+    convolution's result and another tensor, and an activation on a
+    convolution's result, are fused the same way. Only results with no
+    other user are fused. Each block gets a remark saying into which
+    convolution it was fused, or why it was not (its branch ends in a batch
+    norm that could not be folded, in an activation as in pre-activation
+    blocks, ...). Run it after the block-level passes: it flattens the
+    blocks it fuses.
+  }];
+  let options = [
+    Option<"fuseActivations", "fuse-activations", "bool", "true",
+           "Also fuse an activation into the convolution before it">,
+  ];
+  let statistics = [
+    Statistic<"numFusedBlocks", "fused-blocks",
+              "residual blocks whose sum was fused into a convolution">,
+    Statistic<"numFusedAdds", "fused-adds",
+              "res.add ops fused into a convolution">,
+    Statistic<"numFusedActivations", "fused-activations",
+              "activations fused into a convolution">,
   ];
 }
 

@@ -16,6 +16,9 @@ void buildResPipeline(mlir::OpPassManager &pm, int optLevel) {
   // Pruning after folding sees zero-init batch norms folded into zero
   // convolution weights as well as unfolded ones.
   pm.addPass(createPruneIdentity());
+  // Fusion flattens the blocks it fuses, so it comes after the block-level
+  // passes.
+  pm.addPass(createFuseSkipAdd());
   pm.addPass(createSimplify());
 }
 
@@ -24,7 +27,7 @@ void registerResPipelines() {
     static const char *const descriptions[] = {
         "resc -O0: no optimisation", "resc -O1: res-simplify, res-fold-bn",
         "resc -O2: res-simplify, res-fold-bn, res-prune-identity, "
-        "res-simplify"};
+        "res-fuse-skip-add, res-simplify"};
     mlir::PassPipelineRegistration<>(
         "res-O" + std::to_string(level), descriptions[level],
         [level](mlir::OpPassManager &pm) { buildResPipeline(pm, level); });

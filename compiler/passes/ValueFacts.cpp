@@ -96,10 +96,13 @@ bool isProvablyNonNegative(Value value) {
           return false;
         }
       })
-      .Case([&](ResidualOp residual) {
-        auto after = residual.getAfter();
-        return after &&
-               (*after == Activation::relu || *after == Activation::sigmoid);
+      .Case<ResidualOp, FusedConv2DOp>([&](auto op) {
+        std::optional<Activation> act;
+        if constexpr (std::is_same_v<decltype(op), ResidualOp>)
+          act = op.getAfter();
+        else
+          act = op.getActivation();
+        return act && (*act == Activation::relu || *act == Activation::sigmoid);
       })
       // Max pooling pads with -inf, average pooling with zeros: neither
       // brings in a negative value.
@@ -119,6 +122,14 @@ bool mapsZeroToZero(Region &region, std::string *why) {
     bool ok = llvm::TypeSwitch<Operation *, bool>(&op)
                   .Case<Conv2DOp, DenseOp>(
                       [&](auto layer) { return hasZeroBias(layer.getBias()); })
+                  // The residual operand is not a function of the region's
+                  // input that this walk follows.
+                  .Case([&](FusedConv2DOp fused) {
+                    auto act = fused.getActivation();
+                    return hasZeroBias(fused.getBias()) &&
+                           !fused.getResidual() &&
+                           (!act || *act != Activation::sigmoid);
+                  })
                   .Case([&](BatchNormOp bn) { return hasZeroShift(bn); })
                   .Case([&](ActivationOp act) {
                     return act.getKind() != Activation::sigmoid;

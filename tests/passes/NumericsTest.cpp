@@ -5,6 +5,7 @@
 // here; NumericsSlowTest.cpp runs them at 224x224 (ctest label `slow`).
 #include "PassTestUtil.h"
 
+#include "compiler/passes/ParamValues.h"
 #include "compiler/passes/Passes.h"
 #include "compiler/passes/Pipelines.h"
 
@@ -92,8 +93,8 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(info.param.name);
     });
 
-// Weights supplied at run time: nothing can be folded, and the output
-// through -O2 is still the same.
+// Weights supplied at run time: every batch norm is folded by a
+// res.fold_bn_params step, and the output through -O2 is still the same.
 TEST(NumericsUnboundTest, RunTimeWeightsKeepTheOutput) {
   QuietContext context;
   auto module = compileExample(context.get(), "resnet20");
@@ -103,7 +104,8 @@ TEST(NumericsUnboundTest, RunTimeWeightsKeepTheOutput) {
   auto expected = interpret(*module, inputs, weights);
   ASSERT_TRUE(
       runPipeline(*module, [](OpPassManager &pm) { buildResPipeline(pm, 2); }));
-  EXPECT_EQ(countOps(*module, "res.batch_norm"), 21);
+  EXPECT_EQ(countOps(*module, "res.batch_norm"), 0);
+  EXPECT_EQ(countOps(*module, "res.fold_bn_params"), 21);
   EXPECT_LE(relativeError(expected, interpret(*module, inputs, weights)),
             kTolerance);
 }
@@ -233,12 +235,17 @@ TEST(ZeroInitResidualTest, ResNet18LosesEveryIdentityBlock) {
   ASSERT_TRUE(
       runPipeline(*module, [](OpPassManager &pm) { buildResPipeline(pm, 2); }));
   EXPECT_EQ(countOps(*module, "res.residual"), 0);
-  // The stem and the three projections (layer2.0, layer3.0, layer4.0).
-  EXPECT_EQ(countOps(*module, "res.conv2d"), 4);
+  // The stem and the three projections (layer2.0, layer3.0, layer4.0), each
+  // with its relu fused in: the relu after the projections stays, the
+  // identity blocks' relu goes (their input is already a relu's output).
+  EXPECT_EQ(countOps(*module, "res.conv2d"), 0);
+  EXPECT_EQ(countOps(*module, "res.fused_conv2d"), 4);
   EXPECT_EQ(countOps(*module, "res.batch_norm"), 0);
-  // relu after the projections stays, the identity blocks' relu goes (their
-  // input is already a relu's output): stem relu + 3.
-  EXPECT_EQ(countOps(*module, "res.activation"), 4);
+  EXPECT_EQ(countOps(*module, "res.activation"), 0);
+  module->walk([](FusedConv2DOp conv) {
+    EXPECT_EQ(conv.getActivation(), Activation::relu) << layerName(conv);
+    EXPECT_FALSE(conv.getResidual()) << layerName(conv);
+  });
   int pruned = 0;
   for (const std::string &m : context.messages)
     pruned += llvm::StringRef(m).starts_with("pruned block 'layer");

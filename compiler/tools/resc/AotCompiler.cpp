@@ -377,6 +377,9 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
     llvm::errs() << "resc: " << plan.kernels.size()
                  << " distinct kernels (one per layer signature), "
                  << plan.callCount() << " calls per run\n";
+    llvm::errs() << "resc: arena " << plan.arenaPerSample * 4
+                 << " bytes per sample after reuse ("
+                 << plan.unsharedPerSample * 4 << " without)\n";
     for (size_t i = 0; i < plan.kernels.size(); ++i)
       llvm::errs() << "  " << options.name << "_k" << i << ": "
                    << plan.kernels[i].key() << "\n";

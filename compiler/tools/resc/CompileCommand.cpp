@@ -102,7 +102,7 @@ int runCompile(const CommonOptions &common, const CompileOptions &options) {
   }
   session.diagnostics().setShowRemarks(options.pipeline.remarks ||
                                        common.verbose);
-  if (!runPipeline(module, options.pipeline))
+  if (!runPipeline(module, options.pipeline, common.verbose))
     return 1;
   return compileAot(module, session.model(), aot) ? 0 : 1;
 }

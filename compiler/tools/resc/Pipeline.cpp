@@ -3,6 +3,7 @@
 
 #include "compiler/passes/Passes.h"
 #include "compiler/passes/Pipelines.h"
+#include "dialect/ResDialect.h"
 
 #include "CLI/CLI.hpp"
 #include "mlir/Pass/PassManager.h"
@@ -50,7 +51,60 @@ void addPipelineOptions(CLI::App *app, PipelineOptions &options,
       ->group(group);
 }
 
-bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options) {
+namespace {
+
+/// How many ops of each kind a model has, for --verbose. Weight reads,
+/// parameter preparation and terminators are not counted: they do no work
+/// per forward pass. Ops in a tied repeat's body count once.
+struct OpCensus {
+  int64_t ops = 0, batchNorms = 0, blocks = 0, adds = 0, activations = 0,
+          fusedSums = 0, fusedActivations = 0;
+
+  static OpCensus of(mlir::ModuleOp module) {
+    OpCensus c;
+    module.walk([&](mlir::Operation *op) {
+      if (!llvm::isa<res::ResDialect>(op->getDialect()) ||
+          llvm::isa<res::ParamOp, res::WeightOp, res::YieldOp,
+                    res::FoldBatchNormParamsOp>(op))
+        return;
+      ++c.ops;
+      if (llvm::isa<res::BatchNormOp>(op))
+        ++c.batchNorms;
+      else if (llvm::isa<res::ResidualOp>(op))
+        ++c.blocks;
+      else if (llvm::isa<res::AddOp>(op))
+        ++c.adds;
+      else if (llvm::isa<res::ActivationOp>(op))
+        ++c.activations;
+      else if (auto fused = llvm::dyn_cast<res::FusedConv2DOp>(op)) {
+        c.fusedSums += fused.getResidual() ? 1 : 0;
+        c.fusedActivations += fused.getActivation() ? 1 : 0;
+      }
+    });
+    return c;
+  }
+};
+
+void reportCensus(const OpCensus &before, const OpCensus &after) {
+  auto &os = llvm::errs();
+  os << "resc: pipeline: " << before.ops << " ops before, " << after.ops
+     << " after (weight reads not counted)\n";
+  os << "  batch norms folded: " << before.batchNorms - after.batchNorms
+     << " of " << before.batchNorms << "\n";
+  os << "  skip adds fused into convolutions: "
+     << after.fusedSums - before.fusedSums << " of "
+     << before.blocks + before.adds << " (residual blocks and adds)\n";
+  os << "  activations fused into convolutions: "
+     << after.fusedActivations - before.fusedActivations << "\n";
+  if (after.blocks + after.adds > 0 || after.batchNorms > 0)
+    os << "  left: " << after.batchNorms << " batch norms, " << after.blocks
+       << " residual blocks, " << after.adds << " adds (--remarks says why)\n";
+}
+
+} // namespace
+
+bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options,
+                 bool verbose) {
   static bool registered = [] {
     res::registerResPasses();
     res::registerResPipelines();
@@ -94,7 +148,12 @@ bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options) {
   }
   if (options.timing)
     pm.enableTiming();
-  return mlir::succeeded(pm.run(module));
+  OpCensus before = OpCensus::of(module);
+  if (mlir::failed(pm.run(module)))
+    return false;
+  if (verbose)
+    reportCensus(before, OpCensus::of(module));
+  return true;
 }
 
 } // namespace resc::cli

@@ -32,8 +32,11 @@ void addPipelineOptions(CLI::App *app, PipelineOptions &options,
                         int defaultLevel);
 
 /// Runs the pipeline on `module`; errors are diagnostics. Returns false on
-/// failure (a bad pipeline string, a failing pass).
-bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options);
+/// failure (a bad pipeline string, a failing pass). With `verbose`, prints
+/// what it did: ops before and after, batch norms folded, skip adds and
+/// activations fused.
+bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options,
+                 bool verbose = false);
 
 } // namespace resc::cli
 

@@ -252,7 +252,7 @@ int runRun(const CommonOptions &common, const RunOptions &options) {
   }
   session.diagnostics().setShowRemarks(options.pipeline.remarks ||
                                        common.verbose);
-  if (!runPipeline(module, options.pipeline))
+  if (!runPipeline(module, options.pipeline, common.verbose))
     return 1;
   model = session.model();
 

@@ -179,9 +179,18 @@ func.func @bn_relu_conv(%x: tensor<?x2x4x4xf32>) -> tensor<?x1x4x4xf32> {
 
 // -----
 
-// Parameters supplied at run time are not folded (yet).
+// Parameters supplied at run time: the folding becomes a
+// res.fold_bn_params step that the conv reads its weight and bias from.
 // CHECK-LABEL: func.func @unbound
-// CHECK: res.batch_norm
+// CHECK-DAG: %[[W:.*]] = res.weight @c.weight
+// CHECK-DAG: %[[G:.*]] = res.weight @bn.weight
+// CHECK-DAG: %[[B:.*]] = res.weight @bn.bias
+// CHECK-DAG: %[[M:.*]] = res.weight @bn.running_mean
+// CHECK-DAG: %[[V:.*]] = res.weight @bn.running_var
+// CHECK: %[[FW:.*]], %[[FB:.*]] = res.fold_bn_params %[[W]], %[[G]], %[[B]], %[[M]], %[[V]] {epsilon = 1.000000e-05 : f64}
+// CHECK: %[[Y:.*]] = res.conv2d %arg0, %[[FW]], %[[FB]] {{.*}}layer = "c"
+// CHECK-NOT: res.batch_norm
+// CHECK: return %[[Y]]
 res.param @c.weight : tensor<2x1x1x1xf32>
 res.param @bn.weight : tensor<2xf32>
 res.param @bn.bias : tensor<2xf32>
@@ -194,16 +203,18 @@ func.func @unbound(%x: tensor<?x1x4x4xf32>) -> tensor<?x2x4x4xf32> {
   %b = res.weight @bn.bias : tensor<2xf32>
   %m = res.weight @bn.running_mean : tensor<2xf32>
   %v = res.weight @bn.running_var : tensor<2xf32>
-  // expected-remark@+1 {{batch norm 'bn' not folded: the parameters of 'c' are supplied at run time (run-time folding is not implemented)}}
   %y = res.batch_norm %c, %g, %b, %m, %v {epsilon = 1.0e-5 : f64, momentum = 0.1 : f64, layer = "bn"} : (tensor<?x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x4x4xf32>
   return %y : tensor<?x2x4x4xf32>
 }
 
 // -----
 
-// Bound conv, batch-norm statistics supplied at run time.
+// Bound conv, batch-norm statistics supplied at run time: folded at run
+// time as well, the conv's bias created by the step.
 // CHECK-LABEL: func.func @unbound_statistics
-// CHECK: res.batch_norm
+// CHECK: %[[FW:.*]], %[[FB:.*]] = res.fold_bn_params
+// CHECK: res.conv2d %arg0, %[[FW]], %[[FB]]
+// CHECK-NOT: res.batch_norm
 res.param @c.weight : tensor<2x1x1x1xf32> = dense<1.0> : tensor<2x1x1x1xf32>
 res.param @bn.weight : tensor<2xf32> = dense<1.0> : tensor<2xf32>
 res.param @bn.bias : tensor<2xf32> = dense<0.0> : tensor<2xf32>
@@ -216,7 +227,6 @@ func.func @unbound_statistics(%x: tensor<?x1x4x4xf32>) -> tensor<?x2x4x4xf32> {
   %b = res.weight @bn.bias : tensor<2xf32>
   %m = res.weight @bn.running_mean : tensor<2xf32>
   %v = res.weight @bn.running_var : tensor<2xf32>
-  // expected-remark@+1 {{batch norm 'bn' not folded: its parameters are supplied at run time (run-time folding is not implemented)}}
   %y = res.batch_norm %c, %g, %b, %m, %v {epsilon = 1.0e-5 : f64, momentum = 0.1 : f64, layer = "bn"} : (tensor<?x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x4x4xf32>
   return %y : tensor<?x2x4x4xf32>
 }
