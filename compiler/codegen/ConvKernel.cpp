@@ -135,7 +135,9 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
   while (lanes > 1 && CO % lanes != 0)
     lanes /= 2;
 
-  if (lanes >= 4) {
+  if (usesGpu(target)) {
+    k.schedule = "conv: " + scheduleGpuReduction(out, conv, {c, x, y, n});
+  } else if (lanes >= 4) {
     // Register-tiled schedule.
     const Tile tile = chooseTile(CO / lanes, OW, vectorRegisters(target));
     const int cvecs = tile.vectors, tx = tile.pixels;

@@ -41,7 +41,9 @@ HalideKernel buildDense(const KernelDesc &desc, const Target &target) {
   int lanes = vectorWidth(target);
   while (lanes > O && lanes > 4)
     lanes /= 2;
-  if (O >= lanes && lanes >= 4) {
+  if (usesGpu(target)) {
+    k.schedule = "dense: " + scheduleGpuReduction(out, acc, {o, n});
+  } else if (O >= lanes && lanes >= 4) {
     int block = 1;
     for (int cand : {4, 2})
       if (cand * lanes <= O) {

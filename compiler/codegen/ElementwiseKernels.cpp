@@ -183,6 +183,16 @@ HalideKernel buildSoftmax(const KernelDesc &desc, const Target &target) {
   sum(rowVars) = Halide::sum(exp(k.inputs[0](at) - mx(rowArgs)));
   out(vars) = exp(k.inputs[0](args) - mx(rowArgs)) / sum(rowArgs);
   pinOutput(out, dims);
+  if (usesGpu(target)) {
+    // The row statistics first, one thread per row, then one per element.
+    mx.compute_root();
+    sum.compute_root();
+    scheduleGpuPointwise(mx, rowVars);
+    scheduleGpuPointwise(sum, rowVars);
+    k.schedule = "softmax: " + scheduleGpuPointwise(out, vars).description;
+    k.pipeline = Pipeline(out);
+    return k;
+  }
   Var n = vars.back();
   out.parallel(n);
   mx.compute_at(out, n);

@@ -135,6 +135,8 @@ int vectorizeInner(Func f, Var v, int extent, const Target &target) {
 std::string schedulePointwise(Func out, const std::vector<Var> &vars,
                               const std::vector<int> &extents,
                               const Target &target) {
+  if (usesGpu(target))
+    return scheduleGpuPointwise(out, vars).description;
   // Vectorise the innermost (contiguous) dim; fuse every outer dim with
   // the batch into one loop and split it into parallel chunks of about 16K
   // elements, enough work per task to hide the thread pool's overhead.

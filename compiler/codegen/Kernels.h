@@ -87,6 +87,27 @@ std::string schedulePointwise(Halide::Func out,
 int vectorizeInner(Halide::Func f, Halide::Var v, int extent,
                    const Halide::Target &target);
 
+//===----------------------------------------------------------------------===//
+// GPU schedules (GpuSchedules.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Whether kernels for `target` run on a GPU (a target with cuda, opencl,
+/// metal...): the builders then use the schedules below.
+bool usesGpu(const Halide::Target &target);
+
+struct GpuSchedule {
+  Halide::Var block, thread;
+  std::string description;
+};
+
+/// One GPU thread per element of `out` (dims `vars`, innermost first).
+GpuSchedule scheduleGpuPointwise(Halide::Func out,
+                                 const std::vector<Halide::Var> &vars);
+/// As scheduleGpuPointwise, with `acc` (a reduction that `out` reads at the
+/// same point) computed per thread. Returns a description.
+std::string scheduleGpuReduction(Halide::Func out, Halide::Func acc,
+                                 const std::vector<Halide::Var> &vars);
+
 } // namespace codegen
 } // namespace res
 

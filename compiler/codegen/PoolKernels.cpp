@@ -36,6 +36,11 @@ HalideKernel buildPool(const KernelDesc &desc, const Target &target) {
     acc(c, n) += input(c, r.x, r.y, n);
     out(c, n) = acc(c, n) * (1.0f / float(H * W));
     pinOutput(out, desc.result);
+    if (usesGpu(target)) {
+      k.schedule = "global_avg_pool: " + scheduleGpuReduction(out, acc, {c, n});
+      k.pipeline = Pipeline(out);
+      return k;
+    }
     int width = vectorizeInner(out, c, C, target);
     out.parallel(n);
     acc.compute_at(out, n);
@@ -71,6 +76,12 @@ HalideKernel buildPool(const KernelDesc &desc, const Target &target) {
   out(c, x, y, n) =
       isMax ? acc(c, x, y, n) : acc(c, x, y, n) * (1.0f / float(kh * kw));
   pinOutput(out, desc.result);
+  if (usesGpu(target)) {
+    k.schedule = std::string(isMax ? "max" : "avg") +
+                 "_pool: " + scheduleGpuReduction(out, acc, {c, x, y, n});
+    k.pipeline = Pipeline(out);
+    return k;
+  }
 
   int width = vectorizeInner(out, c, C, target);
   out.fuse(y, n, y).parallel(y);

@@ -7,6 +7,7 @@
 // libraries become one; docs/aot.md).
 #include "resc/resc_runtime.h"
 
+#include "DeviceBuffers.h"
 #include "ModelFormat.h"
 #include "ModelPlan.h"
 #include "resc/Safetensors.h"
@@ -127,6 +128,9 @@ struct resc_model {
   std::string error;
   std::mutex mutex;
   bool profiling = false;
+  /// A library for a GPU target keeps its tensors on the device for a run.
+  bool gpu = false;
+  resc::aot::DeviceBuffers device;
   std::map<const StepRec *, size_t> profileIndex;
   std::vector<ProfileRow> profile;
 
@@ -248,19 +252,23 @@ resc_status resc_model::call(const StepRec &step, std::vector<float *> &ptr,
   for (size_t i = 0; i < n; ++i) {
     bufs[i].dim = dims.data() + firstDim[i];
     args[i + 1] = &bufs[i];
+    if (gpu) {
+      const bool isResult = i + 1 == n;
+      const int slot = isResult ? step.result : step.operands[i];
+      const int kind = plan.slots[slot].kind;
+      using Role = resc::aot::DeviceBuffers::Role;
+      Role role = kind == format::SlotParam   ? Role::Parameter
+                  : kind == format::SlotInput ? Role::Input
+                                              : Role::Activation;
+      args[i + 1] =
+          device.get(userContext, reinterpret_cast<float *>(bufs[i].host),
+                     bufs[i].dim, bufs[i].dimensions, role);
+    }
   }
 
   auto begin = std::chrono::steady_clock::now();
   context.message.clear();
   int code = def->kernels[step.kernel](args.data());
-  // Kernels with GPU schedules leave results on the device: bring them back
-  // and free device copies, so that the plan's buffers stay host memory.
-  for (halide_buffer_t &b : bufs)
-    if (b.device) {
-      if (code == 0 && &b == &bufs.back())
-        code = halide_copy_to_host(userContext, &b);
-      halide_device_free(userContext, &b);
-    }
   if (profiling) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
@@ -360,7 +368,22 @@ resc_status resc_model::run(const float *const *inputs, int64_t batch,
     }
   }
   error.clear();
-  return execute(plan.steps, ptr, batch);
+  resc_status status = execute(plan.steps, ptr, batch);
+  if (gpu) {
+    // The outputs come back from the device; nothing else does.
+    for (size_t i = 0; i < plan.slots.size() && status == RESC_OK; ++i)
+      if (plan.slots[i].kind == format::SlotOutput) {
+        context.message.clear();
+        if (int code = device.copyToHost(&context, ptr[i]))
+          status = fail(
+              RESC_ERROR_KERNEL,
+              "copying output '" + plan.outputs[plan.slots[i].index].name +
+                  "' from the device failed: " + trimMessage(context.message) +
+                  " (code " + std::to_string(code) + ")");
+      }
+    device.endRun(&context);
+  }
+  return status;
 }
 
 extern "C" {
@@ -385,6 +408,7 @@ resc_status resc_model_create(const resc_model_def *def,
   if (!model)
     return failNoModel(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
   model->def = def;
+  model->gpu = resc::aot::isGpuTarget(def->target);
   resc_status status = RESC_OK;
   try {
     std::string message;
@@ -446,6 +470,9 @@ resc_status resc_model_create_from_memory(const resc_model_def *def,
 resc_status resc_model_destroy(resc_model *model) {
   if (!model)
     return failNoModel(RESC_ERROR_NULL_POINTER, "model is NULL");
+  // Device memory first, while Halide's errors still reach this instance.
+  if (model->gpu)
+    model->device.releaseAll(&model->context);
   {
     std::lock_guard<std::mutex> lock(registryMutex);
     registry().erase(&model->context);

@@ -348,12 +348,13 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
                 "x86-64-linux-avx2");
     return false;
   }
-  const Halide::Target target(targetString);
-  if (target.has_gpu_feature())
-    reportWarning("no kernel has a GPU schedule yet: the " +
-                  target.to_string() +
-                  " library runs every kernel on the CPU (GPU schedules are "
-                  "issue 3, item 8)");
+  Halide::Target target(targetString);
+  // Halide's default CUDA capability (2.0) emits PTX that current drivers no
+  // longer take; 5.0 runs on every GPU that CUDA 12 supports. An explicit
+  // cuda_capability_NN in the target string wins.
+  if (target.has_feature(Halide::Target::CUDA) &&
+      target.get_cuda_capability_lower_bound() < 50)
+    target = target.with_feature(Halide::Target::CUDACapability50);
   // Kernels leave the runtime to one shared object and take the per-call
   // error context as their first argument.
   const Halide::Target kernelTarget =
