@@ -85,11 +85,20 @@ private:
     std::string name = op->getName().stripDialect().str();
     if (auto act = dyn_cast<res::ActivationOp>(op))
       name = res::stringifyActivation(act.getKind()).str();
-    if (auto conv = dyn_cast<res::Conv2DOp>(op)) {
+    auto window = [&](auto conv) {
       auto w = cast<RankedTensorType>(conv.getWeight().getType()).getShape();
       name += " " + std::to_string(w[2]) + "x" + std::to_string(w[3]);
       if (conv.getStride()[0] != 1)
         name += " /" + std::to_string(conv.getStride()[0]);
+    };
+    if (auto conv = dyn_cast<res::Conv2DOp>(op))
+      window(conv);
+    if (auto fused = dyn_cast<res::FusedConv2DOp>(op)) {
+      window(fused);
+      if (fused.getResidual())
+        name += " + skip";
+      if (auto act = fused.getActivation())
+        name += " + " + res::stringifyActivation(*act).str();
     }
     return name;
   }
