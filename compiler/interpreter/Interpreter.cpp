@@ -53,6 +53,14 @@ bool toPair(ArrayRef<int64_t> values, kernels::Pair &pair) {
   return true;
 }
 
+/// The window attributes of conv2d and fused_conv2d; false when one of them
+/// does not have two values.
+template <typename ConvOp> bool convAttrs(ConvOp c, kernels::Conv2DAttrs &a) {
+  a.groups = c.getGroups();
+  return toPair(c.getStride(), a.stride) && toPair(c.getPadding(), a.padding) &&
+         toPair(c.getDilation(), a.dilation);
+}
+
 /// The elements of a bound parameter value, or an error message.
 std::string readElements(ElementsAttr value, Tensor &out) {
   const int64_t n = out.numel();
@@ -354,20 +362,14 @@ LogicalResult Interpreter::runOp(Operation *op) {
           })
           .Case([&](Conv2DOp c) -> FailureOr<bool> {
             kernels::Conv2DAttrs attrs;
-            attrs.groups = c.getGroups();
-            if (!toPair(c.getStride(), attrs.stride) ||
-                !toPair(c.getPadding(), attrs.padding) ||
-                !toPair(c.getDilation(), attrs.dilation))
+            if (!convAttrs(c, attrs))
               return fail(op, "stride, padding and dilation need 2 values");
             return kernels::conv2d(get(c.getInput()), get(c.getWeight()),
                                    getOptional(c.getBias()), attrs, out, error);
           })
           .Case([&](FusedConv2DOp c) -> FailureOr<bool> {
             kernels::Conv2DAttrs attrs;
-            attrs.groups = c.getGroups();
-            if (!toPair(c.getStride(), attrs.stride) ||
-                !toPair(c.getPadding(), attrs.padding) ||
-                !toPair(c.getDilation(), attrs.dilation))
+            if (!convAttrs(c, attrs))
               return fail(op, "stride, padding and dilation need 2 values");
             std::optional<Activation> act = c.getActivation();
             return kernels::fusedConv2d(get(c.getInput()), get(c.getWeight()),
