@@ -1,11 +1,13 @@
 // Times one of the suite's AOT-compiled models, as the peers' scripts time
-// theirs: weights from a safetensors file at creation, one input of raw
+// theirs: weights bound into the library at build time (the file they came
+// from, in BENCH_WEIGHTS_DIR, is what the peers load), one input of raw
 // little-endian float32, `warmup` untimed and `repeat` timed forward passes,
 // then the output written as raw float32 for bench/compare.py to check.
 // Prints one JSON object; peak_rss_mib is this process's peak resident
 // memory (getrusage), which includes the weights and the activations.
 //
-//   bench_aot MODEL WEIGHTS INPUT.bin BATCH THREADS REPEAT WARMUP OUTPUT.bin
+//   bench_aot MODEL INPUT.bin BATCH THREADS REPEAT WARMUP OUTPUT.bin
+//   bench_aot --weights-dir   (prints where the weights files are)
 #include "resnet18.h"
 #include "resnet20.h"
 #include "resnet50.h"
@@ -23,7 +25,7 @@ namespace {
 
 struct ModelApi {
   const char *name;
-  resc_status (*createFromFile)(const char *, resc_model **);
+  resc_status (*create)(resc_model **);
   resc_status (*destroy)(resc_model *);
   const char *(*errorMessage)(const resc_model *);
   resc_status (*setNumThreads)(int);
@@ -33,8 +35,8 @@ struct ModelApi {
 
 #define RESC_BENCH_MODEL(n, N)                                                 \
   ModelApi {                                                                   \
-#n, n##_create_from_file, n##_destroy, n##_error_message,                  \
-        n##_set_num_threads, n##_run, N##_INPUT0_SIZE, N##_OUTPUT0_SIZE        \
+#n, n##_create, n##_destroy, n##_error_message, n##_set_num_threads,       \
+        n##_run, N##_INPUT0_SIZE, N##_OUTPUT0_SIZE                             \
   }
 
 const ModelApi kModels[] = {RESC_BENCH_MODEL(resnet20, RESNET20),
@@ -72,9 +74,13 @@ std::vector<float> readFloats(const char *path, long count) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 9) {
-    std::fprintf(stderr, "usage: bench_aot MODEL WEIGHTS INPUT.bin BATCH "
-                         "THREADS REPEAT WARMUP OUTPUT.bin\n");
+  if (argc == 2 && std::strcmp(argv[1], "--weights-dir") == 0) {
+    std::printf("%s\n", BENCH_WEIGHTS_DIR);
+    return 0;
+  }
+  if (argc != 8) {
+    std::fprintf(stderr, "usage: bench_aot MODEL INPUT.bin BATCH THREADS "
+                         "REPEAT WARMUP OUTPUT.bin\n");
     return 2;
   }
   const ModelApi *api = nullptr;
@@ -84,17 +90,17 @@ int main(int argc, char **argv) {
   if (!api)
     fail(std::string("unknown model '") + argv[1] +
          "'; built in: resnet20, resnet18, resnet50");
-  long batch = positive(argv[4], "BATCH", 1);
-  int threads = int(positive(argv[5], "THREADS", 1));
-  long repeat = positive(argv[6], "REPEAT", 1);
-  long warmup = positive(argv[7], "WARMUP", 0);
+  long batch = positive(argv[3], "BATCH", 1);
+  int threads = int(positive(argv[4], "THREADS", 1));
+  long repeat = positive(argv[5], "REPEAT", 1);
+  long warmup = positive(argv[6], "WARMUP", 0);
 
   if (api->setNumThreads(threads) != RESC_OK)
     fail("cannot set the thread count");
   resc_model *model = nullptr;
-  if (api->createFromFile(argv[2], &model) != RESC_OK)
+  if (api->create(&model) != RESC_OK)
     fail(api->errorMessage(nullptr));
-  std::vector<float> input = readFloats(argv[3], api->inputSize * batch);
+  std::vector<float> input = readFloats(argv[2], api->inputSize * batch);
   std::vector<float> output(api->outputSize * batch);
 
   using Clock = std::chrono::steady_clock;
@@ -112,10 +118,10 @@ int main(int argc, char **argv) {
   size_t n = ms.size();
   double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
 
-  FILE *out = std::fopen(argv[8], "wb");
+  FILE *out = std::fopen(argv[7], "wb");
   if (!out || std::fwrite(output.data(), sizeof(float), output.size(), out) !=
                   output.size())
-    fail(std::string("cannot write ") + argv[8]);
+    fail(std::string("cannot write ") + argv[7]);
   std::fclose(out);
   api->destroy(model);
 

@@ -9,7 +9,6 @@ import json
 import os
 import platform
 import shutil
-import struct
 import subprocess
 import sys
 import time
@@ -33,57 +32,6 @@ def run_json(command, env=None):
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def write_safetensors(path, tensors):
-    header, offset = {}, 0
-    for name, array in tensors.items():
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
-                        "data_offsets": [offset, offset + array.nbytes]}
-        offset += array.nbytes
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text)
-        for array in tensors.values():
-            f.write(np.ascontiguousarray(array, dtype="<f4").tobytes())
-
-
-def read_safetensors(path):
-    data = open(path, "rb").read()
-    (size,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + size])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        out[name] = np.frombuffer(data[8 + size + begin:8 + size + end],
-                                  dtype="<f4").reshape(info["shape"])
-    return out
-
-
-def make_weights(args, model, work):
-    """resc's seeded weights with non-trivial BatchNorm parameters and
-    statistics, so the runtimes' BatchNorm handling is actually compared."""
-    seeded = os.path.join(work, f"{model}_seeded.safetensors")
-    subprocess.run([args.resc, "init-weights", model_file(model), "-o",
-                    seeded, "--seed", "1"], check=True)
-    rng = np.random.default_rng(2)
-    tensors = {}
-    for name, value in read_safetensors(seeded).items():
-        value = value.copy()
-        if value.ndim == 1 and not name.startswith("fc"):
-            if name.endswith("running_var"):
-                value = rng.uniform(0.5, 1.5, value.shape)
-            elif name.endswith("running_mean") or name.endswith("bias"):
-                value = rng.uniform(-0.1, 0.1, value.shape)
-            elif name.endswith("weight"):
-                value = rng.uniform(0.5, 1.0, value.shape)
-        tensors[name] = value.astype(np.float32)
-    path = os.path.join(work, f"{model}.safetensors")
-    write_safetensors(path, tensors)
-    return path
 
 
 def model_file(model):
@@ -146,12 +94,18 @@ def benchmark(args):
                      "no PyTorch rows, and no ONNX export for ONNX Runtime")
     elif not ort_ok:
         notes.append("ONNX Runtime missing (node or onnxruntime-node not found)")
+    weights_dir = subprocess.run(
+        [os.path.join(args.build, "bench", "bench_aot"), "--weights-dir"],
+        check=True, capture_output=True, text=True).stdout.strip()
     peaks = fma_peaks(args)
+    notes.append(f"load average at the start: {os.getloadavg()[0]:.1f} "
+                 f"on {os.cpu_count()} cores")
     rows = []
     for model, batches in CONFIGS:
         if args.models and model not in args.models:
             continue
-        weights = make_weights(args, model, work)
+        # The weights bench_aot's library was built with (make_weights.py).
+        weights = os.path.join(weights_dir, f"{model}.safetensors")
         module = os.path.join(work, f"{model}_torch.py")
         subprocess.run([args.resc, "emit", model_file(model), "--format",
                         "torch", "-o", module], check=True)
@@ -177,7 +131,7 @@ def benchmark(args):
                 out[name] = os.path.join(work, "out_resc.bin")
                 results[name] = run_json(
                     [os.path.join(args.build, "bench", "bench_aot"), model,
-                     weights, xin, *common, out[name]])
+                     xin, *common, out[name]])
                 if ort_ok:
                     name = "ONNX Runtime"
                     out[name] = os.path.join(work, "out_ort.bin")
@@ -216,6 +170,7 @@ def benchmark(args):
                         rows.append({"model": model, "batch": batch,
                                      "threads": threads, "runtime": name,
                                      "missing": True})
+    notes.append(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return rows, peaks, notes
 
 
