@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -241,8 +242,9 @@ def compile_scale(args):
         if status != 0:
             raise RuntimeError(f"resc compile {model} failed:\n{log[-2000:]}")
         size = os.path.getsize(os.path.join(out, f"lib{model}.a")) / 2**20
-        kernels = next((l.split()[0] for l in log.splitlines()
-                        if "kernels" in l and l.split()[0].isdigit()), "?")
+        # `resc compile --verbose` ends with "resc: wrote LIB (N kernels, ...".
+        found = re.search(r"\((\d+) kernels", log)
+        kernels = found.group(1) if found else "?"
         lines.append(f"| {model} | {wall:.1f} | {usage.ru_maxrss / 1024:.0f} "
                      f"| {size:.1f} | {kernels} |")
         print(lines[-1], file=sys.stderr, flush=True)
