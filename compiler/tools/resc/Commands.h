@@ -5,7 +5,11 @@
 
 #include "compiler/tools/resc/Pipeline.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,11 @@ struct InfoOptions {
   uint64_t seed = 0;
 };
 int runInfo(const CommonOptions &common, const InfoOptions &options);
+/// Multiply-adds of one sample of `model`, counted as `resc info` counts
+/// them (convolutions and dense layers); none when a spatial size is dynamic
+/// or the count overflows.
+std::optional<int64_t> countMacsPerSample(mlir::ModuleOp module,
+                                          mlir::func::FuncOp model);
 
 struct EmitOptions {
   std::string format = "mlir";
@@ -64,6 +73,19 @@ struct InitWeightsOptions {
 };
 int runInitWeights(const CommonOptions &common,
                    const InitWeightsOptions &options);
+
+struct BenchOptions {
+  std::string weights;
+  uint64_t seed = 0;
+  int64_t batch = 1;
+  /// 0: Halide's default (HL_NUM_THREADS, else one per core).
+  int threads = 0;
+  int repeat = 20;
+  int warmup = 3;
+  bool json = false;
+  PipelineOptions pipeline;
+};
+int runBench(const CommonOptions &common, const BenchOptions &options);
 
 } // namespace resc::cli
 

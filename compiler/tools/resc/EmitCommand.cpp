@@ -3,6 +3,7 @@
 #include "compiler/tools/resc/Commands.h"
 #include "compiler/tools/resc/DotGraph.h"
 #include "compiler/tools/resc/LoadModel.h"
+#include "compiler/tools/resc/TorchExport.h"
 
 #include "compiler/weights/ParamBinding.h"
 
@@ -15,7 +16,7 @@ namespace resc::cli {
 
 /// The formats `--format` accepts; main.cpp lists them in errors and help.
 const std::vector<std::string> &emitFormats() {
-  static const std::vector<std::string> formats = {"mlir", "dot"};
+  static const std::vector<std::string> formats = {"mlir", "dot", "torch"};
   return formats;
 }
 
@@ -47,6 +48,12 @@ int runEmit(const CommonOptions &common, const EmitOptions &options) {
   }
   if (options.format == "dot") {
     printDotGraph(session.model(), file->os());
+    file->keep();
+    return 0;
+  }
+  if (options.format == "torch") {
+    if (!emitTorchModule(session.module(), session.model(), file->os()))
+      return 1;
     file->keep();
     return 0;
   }

@@ -385,4 +385,13 @@ int runInfo(const CommonOptions &common, const InfoOptions &options) {
   return 0;
 }
 
+std::optional<int64_t> countMacsPerSample(ModuleOp module, func::FuncOp model) {
+  InfoOptions options;
+  TableBuilder table(module, options);
+  Cost total = table.visitBlock(model.getBody().front(), 0);
+  if (!total.known || total.macs == kTooMany)
+    return std::nullopt;
+  return total.macs;
+}
+
 } // namespace resc::cli

@@ -231,6 +231,49 @@ int main(int argc, char **argv) {
                   "  resc init-weights examples/resnet20.res -o w.safetensors "
                   "--seed 7\n");
 
+  BenchOptions bench;
+  CLI::App *benchCmd = app.add_subcommand(
+      "bench", "Time forward passes of the compiled model: median, min and "
+               "max ms and GFLOP/s");
+  addCommon(benchCmd, common);
+  benchCmd
+      ->add_option("--weights", bench.weights,
+                   "Parameters from this safetensors file (default: seeded)")
+      ->type_name("FILE");
+  benchCmd
+      ->add_option("--seed", bench.seed, "Seed of seeded weights and inputs")
+      ->type_name("S")
+      ->capture_default_str();
+  benchCmd->add_option("--batch", bench.batch, "Batch size of the input")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(atLeast(1));
+  benchCmd
+      ->add_option("--threads", bench.threads,
+                   "Threads of the kernels (default: HL_NUM_THREADS, else "
+                   "one per core)")
+      ->type_name("T")
+      ->check(atLeast(1));
+  benchCmd->add_option("--repeat", bench.repeat, "Timed forward passes")
+      ->type_name("R")
+      ->capture_default_str()
+      ->check(atLeast(1));
+  benchCmd
+      ->add_option("--warmup", bench.warmup,
+                   "Untimed forward passes before the timed ones")
+      ->type_name("K")
+      ->capture_default_str()
+      ->check(atLeast(0));
+  benchCmd->add_flag("--json", bench.json,
+                     "Print one JSON object (median_ms, min_ms, max_ms, "
+                     "gflops, batch, threads, ...) instead of text");
+  addPipelineOptions(benchCmd, bench.pipeline, /*defaultLevel=*/2);
+  benchCmd->footer(
+      "Compilation and weight packing are not timed. GFLOP/s counts two "
+      "FLOPs per multiply-add as 'resc info' counts them.\n\nExamples:\n"
+      "  resc bench examples/resnet50.res --threads 1\n"
+      "  resc bench examples/resnet20.res --batch 64 --repeat 50 --json\n");
+
   CompileOptions compile;
   CLI::App *compileCmd = addCompileCommand(app, common, compile);
 
@@ -254,6 +297,8 @@ int main(int argc, char **argv) {
       return runInitWeights(common, init);
     if (*compileCmd)
       return runCompile(common, compile);
+    if (*benchCmd)
+      return runBench(common, bench);
   } catch (const std::bad_alloc &) {
     llvm::errs() << "resc: error: out of memory\n";
     return 1;

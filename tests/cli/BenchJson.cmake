@@ -1,0 +1,52 @@
+# Checks `resc bench --json`: the output is one JSON object whose timing keys
+# are numbers with min <= median <= max, whose batch and threads echo the
+# flags, and whose FLOPs per pass are twice the multiply-adds `resc info`
+# counts at that batch. Set by the test: RESC, MODEL, WORKDIR.
+set(batch 2)
+execute_process(
+  COMMAND ${RESC} bench ${MODEL} --json --batch ${batch} --threads 1
+          --repeat 3 --warmup 1
+  WORKING_DIRECTORY ${WORKDIR}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "resc bench --json failed (${rc}):\n${err}")
+endif()
+foreach(key median_ms min_ms max_ms gflops gflop_per_pass flop_per_pass batch
+            threads
+            repeat warmup peak_rss_mib)
+  string(JSON type ERROR_VARIABLE jsonError TYPE "${out}" ${key})
+  if(jsonError OR NOT type STREQUAL "NUMBER")
+    message(FATAL_ERROR "key '${key}' is not a number (${jsonError}):\n${out}")
+  endif()
+  string(JSON ${key} GET "${out}" ${key})
+endforeach()
+if(NOT batch EQUAL 2 OR NOT threads EQUAL 1 OR NOT repeat EQUAL 3)
+  message(FATAL_ERROR "batch/threads/repeat not echoed:\n${out}")
+endif()
+foreach(name min_ms median_ms max_ms)
+  string(REGEX MATCH "^[0-9]+\\.[0-9]+$" ok "${${name}}")
+  if(NOT ok)
+    message(FATAL_ERROR "${name} = '${${name}}' is not a decimal:\n${out}")
+  endif()
+  # Microseconds as integers, so CMake can compare them.
+  string(REGEX REPLACE "^([0-9]+)\\.([0-9][0-9][0-9]).*" "\\1\\2" us_${name}
+         "${${name}}")
+  string(REGEX REPLACE "^0+([0-9])" "\\1" us_${name} "${us_${name}}")
+endforeach()
+if(us_min_ms GREATER us_median_ms OR us_median_ms GREATER us_max_ms)
+  message(FATAL_ERROR "not min <= median <= max:\n${out}")
+endif()
+
+execute_process(COMMAND ${RESC} info ${MODEL} --batch ${batch}
+  OUTPUT_VARIABLE info RESULT_VARIABLE rc)
+string(REGEX MATCH "multiply-adds +[0-9.]+ G at batch ${batch} \\(([0-9,]+)"
+       found "${info}")
+if(NOT found)
+  message(FATAL_ERROR "no multiply-adds in resc info:\n${info}")
+endif()
+string(REPLACE "," "" macs "${CMAKE_MATCH_1}")
+math(EXPR expected "2 * ${macs}")
+if(NOT flop_per_pass EQUAL expected)
+  message(FATAL_ERROR "flop_per_pass ${flop_per_pass} is not 2 x ${macs} "
+                      "multiply-adds:\n${out}")
+endif()
