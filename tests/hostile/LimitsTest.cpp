@@ -99,3 +99,33 @@ TEST(Limits, MemoryEstimateSaturatesInsteadOfOverflowing) {
   EXPECT_EQ(c.diagnostics.find("need 0 bytes"), std::string::npos)
       << c.diagnostics;
 }
+
+// Found by feeding crafted models to FuzzResFrontend (UBSan): products and
+// sums of dims each within 2^31 overflowed int64 (undefined behaviour that
+// UBSan reports in the sanitizer build) before being refused.
+TEST(Limits, FlattenOfHugeDimsIsRefusedWithoutOverflow) {
+  Checked c = check("model m {\n  input x: f32[N, 2147483648, 2147483648, "
+                    "2147483648]\n  flatten\n  output y\n}\n",
+                    "flatten.res", /*maxMemoryBytes=*/0);
+  EXPECT_FALSE(c.ok);
+  EXPECT_NE(c.diagnostics.find("flatten.res:3:3: error: flatten of [N, "
+                               "2147483648, 2147483648, 2147483648] would "
+                               "give more than 2^31 features"),
+            std::string::npos)
+      << c.diagnostics;
+}
+
+TEST(Limits, RepeatedConcatenationIsRefusedWithoutOverflow) {
+  std::string text = "model m {\n  input x: f32[N, 1073741824, 1, 1]\n";
+  for (int i = 0; i < 40; ++i)
+    text += "  save s" + std::to_string(i) + "\n  concat s" +
+            std::to_string(i) + "\n";
+  Checked c = check(text + "  output y\n}\n", "concat.res",
+                    /*maxMemoryBytes=*/0);
+  EXPECT_FALSE(c.ok);
+  EXPECT_NE(c.diagnostics.find("concat.res:6:3: error: concatenating 's1' "
+                               "would give 4294967296 channels, more than "
+                               "2^31"),
+            std::string::npos)
+      << c.diagnostics;
+}
