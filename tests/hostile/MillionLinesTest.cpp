@@ -12,16 +12,27 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 
 using namespace res::test;
 
 namespace {
 
+/// Seconds of this process's CPU time (all threads) that checking `text`
+/// takes: unlike wall time it does not grow when other jobs share the
+/// machine (ctest -j, other builds), which made a wall-clock bound flaky.
 double secondsToCheck(const std::string &text, Checked &c) {
-  auto begin = std::chrono::steady_clock::now();
+  std::clock_t begin = std::clock();
+  auto wallBegin = std::chrono::steady_clock::now();
   c = check(text, "million.res");
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
-      .count();
+  double cpu = double(std::clock() - begin) / CLOCKS_PER_SEC;
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                              wallBegin)
+                    .count();
+  std::printf("%zu bytes checked in %.2f s of CPU time (%.2f s wall)\n",
+              text.size(), cpu, wall);
+  return cpu;
 }
 
 } // namespace
@@ -52,8 +63,6 @@ TEST(MillionLines, OneMillionStatementsAreCheckedInUnderTenSeconds) {
   double seconds = secondsToCheck(text, c);
   EXPECT_TRUE(c.ok) << c.diagnostics.substr(0, 500);
   EXPECT_LT(seconds, 10.0);
-  std::printf("1,000,000 lines (%zu bytes) checked in %.2f s\n", text.size(),
-              seconds);
 }
 
 TEST(MillionLines, OneMillionLinesOfCommentsAndBlanksAreChecked) {
