@@ -129,3 +129,17 @@ TEST(Limits, RepeatedConcatenationIsRefusedWithoutOverflow) {
             std::string::npos)
       << c.diagnostics;
 }
+
+TEST(Limits, ParameterOverTwoToThe31ElementsIsRefused) {
+  Checked c = check("model m {\n  input x: f32[N, 4]\n  dense(1073741824)\n"
+                    "  output y\n}\n",
+                    "dense.res", /*maxMemoryBytes=*/0);
+  EXPECT_FALSE(c.ok);
+  EXPECT_NE(c.diagnostics.find("dense.res:3:3: error: parameter "),
+            std::string::npos)
+      << c.diagnostics;
+  EXPECT_NE(c.diagnostics.find("would be too large (more than 2^31 "
+                               "elements)"),
+            std::string::npos)
+      << c.diagnostics;
+}
