@@ -293,8 +293,19 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
       return failure();
     }
     int64_t features = 1;
-    for (size_t i = 1; i < in.size(); ++i)
-      features = (in[i] < 0 || features < 0) ? kDynamicDim : features * in[i];
+    for (size_t i = 1; i < in.size(); ++i) {
+      if (in[i] < 0 || features < 0) {
+        features = kDynamicDim;
+        continue;
+      }
+      // Dims are at most 2^31 each, so their product can overflow int64.
+      if (__builtin_mul_overflow(features, in[i], &features) ||
+          features > (int64_t(1) << 31)) {
+        error(call.loc, "flatten of " + shapeText(x.getType()) +
+                            " would give more than 2^31 features");
+        return failure();
+      }
+    }
     flow.current =
         b.create<FlattenOp>(at, tensorType({in[0], features}), x, layer);
     return success();
@@ -429,7 +440,13 @@ LogicalResult Elaborator::saveOrCombine(const ast::Stmt &stmt, Scope &scope,
     return failure();
   }
   auto out = a;
+  // Repeated concatenation doubles the channels: bound them like any dim.
   out[1] = a[1] + s[1];
+  if (out[1] > (int64_t(1) << 31)) {
+    error(stmt.loc, "concatenating '" + stmt.name + "' would give " +
+                        std::to_string(out[1]) + " channels, more than 2^31");
+    return failure();
+  }
   flow.current = flow.builder.create<ConcatOp>(at, tensorType(out),
                                                flow.current, saved, layer);
   return success();

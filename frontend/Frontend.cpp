@@ -6,6 +6,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 
@@ -56,6 +57,66 @@ static bool checkEncoding(llvm::SourceMgr &sourceMgr, MLIRContext &context) {
   return true;
 }
 
+uint64_t TensorMemory::total() const {
+  return llvm::SaturatingAdd(weights, activations);
+}
+
+/// Bytes of one value of `type` at batch 1, saturating; 0 for non-tensors.
+static uint64_t bytesAtBatchOne(Type type) {
+  auto shaped = llvm::dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank())
+    return 0;
+  Type element = shaped.getElementType();
+  uint64_t bits = element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 32;
+  uint64_t bytes = llvm::divideCeil(bits, uint64_t(8));
+  for (int64_t dim : shaped.getShape())
+    if (!ShapedType::isDynamic(dim))
+      bytes = llvm::SaturatingMultiply(bytes, uint64_t(dim));
+  return bytes;
+}
+
+TensorMemory estimateTensorMemory(ModuleOp module) {
+  TensorMemory memory;
+  module.walk([&](Operation *op) {
+    // A parameter is counted once, where it is declared; res.weight only
+    // refers to it (a tied repeat reads one parameter many times).
+    if (auto param = dyn_cast<ParamOp>(op)) {
+      memory.weights =
+          llvm::SaturatingAdd(memory.weights, bytesAtBatchOne(param.getType()));
+      return;
+    }
+    if (isa<WeightOp>(op))
+      return;
+    for (Value result : op->getResults())
+      memory.activations = llvm::SaturatingAdd(
+          memory.activations, bytesAtBatchOne(result.getType()));
+  });
+  return memory;
+}
+
+/// Refuses a model too large to run before anything allocates for it (the
+/// weights binder, the interpreter, code generation).
+static bool checkMemoryLimit(ModuleOp module, uint64_t limit) {
+  if (limit == 0)
+    return true;
+  TensorMemory memory = estimateTensorMemory(module);
+  if (memory.total() <= limit)
+    return true;
+  Location at = module.getLoc();
+  for (auto fn : module.getOps<func::FuncOp>())
+    if (!fn.isExternal())
+      at = fn.getLoc();
+  auto bytes = [](uint64_t n) {
+    return (n == UINT64_MAX ? "at least " : "") + std::to_string(n);
+  };
+  emitError(at) << "the model's tensors need " << bytes(memory.total())
+                << " bytes at batch 1 (" << bytes(memory.weights)
+                << " of weights, " << bytes(memory.activations)
+                << " of activations), more than the memory limit of " << limit
+                << " bytes (resc --max-memory)";
+  return false;
+}
+
 OwningOpRef<ModuleOp> compileResSource(llvm::SourceMgr &sourceMgr,
                                        MLIRContext &context,
                                        const FrontendOptions &options) {
@@ -71,7 +132,10 @@ OwningOpRef<ModuleOp> compileResSource(llvm::SourceMgr &sourceMgr,
   if (!parser.parseFile(file))
     return nullptr;
   Elaborator elaborator(sourceMgr, context, file);
-  return elaborator.run(options);
+  OwningOpRef<ModuleOp> module = elaborator.run(options);
+  if (module && !checkMemoryLimit(*module, options.maxMemoryBytes))
+    return nullptr;
+  return module;
 }
 
 } // namespace res

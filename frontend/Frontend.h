@@ -8,6 +8,7 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include <cstdint>
 #include <string>
 
 namespace res {
@@ -15,11 +16,26 @@ namespace res {
 /// Larger source files are refused (documented in docs/language.md).
 constexpr size_t kMaxSourceBytes = size_t(64) << 20;
 
+/// Default of FrontendOptions::maxMemoryBytes (16 GiB; docs/security.md).
+constexpr uint64_t kDefaultMaxMemoryBytes = uint64_t(16) << 30;
+
 struct FrontendOptions {
   /// Which `model` to compile when the file has several; empty means the
   /// only one (an error if there are several).
   std::string modelName;
+  /// A model whose tensors (weights plus every intermediate result, at batch
+  /// 1) need more bytes than this is refused; 0 means no limit.
+  uint64_t maxMemoryBytes = kDefaultMaxMemoryBytes;
 };
+
+/// The bytes the tensors of `module` need at batch 1: every result of every
+/// op (parameters included), a dynamic dim counted as 1. Saturates at
+/// UINT64_MAX rather than wrapping, whatever the shapes.
+struct TensorMemory {
+  uint64_t weights = 0, activations = 0;
+  uint64_t total() const;
+};
+TensorMemory estimateTensorMemory(mlir::ModuleOp module);
 
 /// Parses and checks the main buffer of `sourceMgr` and emits one module
 /// holding the chosen model as `func.func @NAME` plus its `res.param`s.

@@ -10,6 +10,8 @@ PACKAGES=(
   llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libhalide14-0-dev
   libcli11-dev libgtest-dev googletest
+  # libFuzzer for scripts/fuzz.sh (clang's runtime with -fsanitize=fuzzer).
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -2,26 +2,28 @@
 # Sets everything up and runs every test: installs the missing packages,
 # builds build/ and runs the whole test suite, then builds build-asan/ with
 # AddressSanitizer and UBSan and runs the suite again there, except the tests
-# labelled `slow`. Exits non-zero when any step fails.
+# labelled `slow`; then runs the concurrency stress test under
+# ThreadSanitizer and each libFuzzer target for 60 seconds (build-fuzz/).
+# Exits non-zero when any step fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 jobs=${RESC_TEST_JOBS:-2}
 section() { printf '\n==== %s (at %ds) ====\n' "$*" "$SECONDS"; }
 
-section "1/5 Installing missing Debian packages"
+section "1/7 Installing missing Debian packages"
 scripts/install-deps.sh
 
-section "2/5 Building (build/)"
+section "2/7 Building (build/)"
 scripts/build.sh
 
-section "3/5 Tests (build/)"
+section "3/7 Tests (build/)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
-section "4/5 Building with AddressSanitizer and UBSan (build-asan/)"
+section "4/7 Building with AddressSanitizer and UBSan (build-asan/)"
 scripts/build.sh --sanitize
 
-section "5/5 Tests under the sanitizers (build-asan/, without the slow ones)"
+section "5/7 Tests under the sanitizers (build-asan/, without the slow ones)"
 # The build stops at the first sanitizer report (-fno-sanitize-recover), so
 # any report fails its test; print UBSan's stack with it.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -30,5 +32,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 # user poisoning must be off or every MLIR string allocation looks invalid.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0}
 ctest --test-dir build-asan --output-on-failure -j"$jobs" -LE slow
+
+section "6/7 Concurrency stress test under ThreadSanitizer (build/)"
+# Only the test and the runtime are built with -fsanitize=thread, against the
+# model library build/ already compiled (docs/security.md says what that
+# covers), rather than a whole TSan build of the compiler.
+cmake -S . -B build -DRESC_TSAN_STRESS=ON >/dev/null
+cmake --build build -j"$jobs" --target stress_tests_tsan
+ctest --test-dir build --output-on-failure -L tsan
+
+section "7/7 Fuzzing: each target for 60 s (build-fuzz/)"
+# All four at once: each still runs 60 s of wall time, and CI stays within
+# its 30 minutes.
+RESC_FUZZ_JOBS=${RESC_FUZZ_JOBS:-4} scripts/fuzz.sh "${RESC_FUZZ_SECONDS:-60}"
 
 section "All tests passed"

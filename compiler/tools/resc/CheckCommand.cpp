@@ -10,7 +10,7 @@ namespace resc::cli {
 
 int runCheck(const CommonOptions &common) {
   ModelSession session;
-  if (!session.load(common.file, common.model))
+  if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   if (common.verbose) {
     int64_t trainable = 0;

@@ -4,6 +4,7 @@
 #define RESC_COMPILER_TOOLS_RESC_COMMANDS_H
 
 #include "compiler/tools/resc/Pipeline.h"
+#include "frontend/Frontend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -20,6 +21,8 @@ struct CommonOptions {
   std::string file;
   std::string model;
   bool verbose = false;
+  /// --max-memory: the most bytes a .res model's tensors may need.
+  uint64_t maxMemory = res::kDefaultMaxMemoryBytes;
 };
 
 int runCheck(const CommonOptions &common);

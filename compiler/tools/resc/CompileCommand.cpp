@@ -87,7 +87,7 @@ int runCompile(const CommonOptions &common, const CompileOptions &options) {
   }
 
   ModelSession session;
-  if (!session.load(common.file, common.model))
+  if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   mlir::ModuleOp module = session.module();
   if (!options.weights.empty()) {

@@ -22,7 +22,7 @@ const std::vector<std::string> &emitFormats() {
 
 int runEmit(const CommonOptions &common, const EmitOptions &options) {
   ModelSession session;
-  if (!session.load(common.file, common.model))
+  if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   if (!options.weights.empty()) {
     resc::TensorMap values;

@@ -341,7 +341,7 @@ static int printLipschitz(ModelSession &session, const CommonOptions &common,
 
 int runInfo(const CommonOptions &common, const InfoOptions &options) {
   ModelSession session;
-  if (!session.load(common.file, common.model))
+  if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   func::FuncOp model = session.model();
   TableBuilder table(session.module(), options);

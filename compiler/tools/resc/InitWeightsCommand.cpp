@@ -14,7 +14,7 @@ namespace resc::cli {
 int runInitWeights(const CommonOptions &common,
                    const InitWeightsOptions &options) {
   ModelSession session;
-  if (!session.load(common.file, common.model))
+  if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   resc::TensorMap params;
   std::string error;

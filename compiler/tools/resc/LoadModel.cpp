@@ -39,7 +39,8 @@ ModelSession::ModelSession()
 
 ModelSession::~ModelSession() = default;
 
-bool ModelSession::load(const std::string &path, const std::string &modelName) {
+bool ModelSession::load(const std::string &path, const std::string &modelName,
+                        uint64_t maxMemoryBytes) {
   llvm::StringRef ext = llvm::sys::path::extension(path);
   bool isRes = ext == ".res";
   if (!isRes && ext != ".mlir" && ext != ".mlirbc") {
@@ -59,6 +60,7 @@ bool ModelSession::load(const std::string &path, const std::string &modelName) {
   if (isRes) {
     res::FrontendOptions options;
     options.modelName = modelName;
+    options.maxMemoryBytes = maxMemoryBytes;
     module_ = res::compileResSource(sourceMgr_, context_, options);
     // The frontend verifies what it emits, but a verifier failure here would
     // be a frontend bug that must not reach the interpreter, so check again.

@@ -15,6 +15,7 @@
 #include "llvm/Support/SourceMgr.h"
 
 #include "frontend/Diagnostics.h"
+#include "frontend/Frontend.h"
 
 #include "resc/Tensor.h"
 
@@ -46,8 +47,10 @@ public:
 
   /// Loads `path` (`.res`, `.mlir` or `.mlirbc`) and picks the model
   /// `modelName` (empty: the only one). Reports every problem; returns false
-  /// on any.
-  bool load(const std::string &path, const std::string &modelName);
+  /// on any. A .res model whose tensors need more than `maxMemoryBytes`
+  /// (0: no limit) is refused.
+  bool load(const std::string &path, const std::string &modelName,
+            uint64_t maxMemoryBytes = res::kDefaultMaxMemoryBytes);
 
   mlir::MLIRContext &context() { return context_; }
   mlir::ModuleOp module() { return *module_; }

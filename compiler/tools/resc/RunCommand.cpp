@@ -212,7 +212,7 @@ void printProfile(const res::codegen::CompiledModel &compiled) {
 
 int runRun(const CommonOptions &common, const RunOptions &options) {
   ModelSession session;
-  if (!session.load(common.file, common.model))
+  if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   ModuleOp module = session.module();
   func::FuncOp model = session.model();

@@ -9,6 +9,7 @@
 #include "llvm/Support/Signals.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
 #include <new>
 
 #ifndef RESC_VERSION
@@ -19,6 +20,36 @@ using namespace resc::cli;
 
 namespace {
 
+/// "512M" -> "536870912": K, M, G and T are powers of 1024.
+CLI::Validator byteSize() {
+  return CLI::Validator(
+      [](std::string &value) -> std::string {
+        size_t digits = 0;
+        while (digits < value.size() &&
+               std::isdigit((unsigned char)value[digits]))
+          ++digits;
+        std::string suffix = value.substr(digits);
+        int shift = suffix.empty() || suffix == "B" ? 0
+                    : suffix == "K"                 ? 10
+                    : suffix == "M"                 ? 20
+                    : suffix == "G"                 ? 30
+                    : suffix == "T"                 ? 40
+                                                    : -1;
+        uint64_t number = 0;
+        bool ok = digits > 0 && digits <= 19 && shift >= 0;
+        if (ok) {
+          number = std::stoull(value.substr(0, digits));
+          ok = number <= (UINT64_MAX >> shift);
+        }
+        if (!ok)
+          return "must be a byte count such as 4096, 512M or 16G, got '" +
+                 value + "'";
+        value = std::to_string(number << shift);
+        return "";
+      },
+      "");
+}
+
 void addCommon(CLI::App *sub, CommonOptions &common) {
   sub->add_option("FILE", common.file,
                   "The model: a .res source file, or .mlir / .mlirbc IR "
@@ -28,6 +59,12 @@ void addCommon(CLI::App *sub, CommonOptions &common) {
   sub->add_option("--model", common.model,
                   "Which model to use when the file defines several")
       ->type_name("NAME");
+  sub->add_option("--max-memory", common.maxMemory,
+                  "Refuse a .res model whose tensors need more bytes than "
+                  "this at batch 1 (K, M, G, T suffixes; 0: no limit)")
+      ->type_name("SIZE")
+      ->default_str("16G")
+      ->transform(byteSize());
 }
 
 /// CLI11's PositiveNumber prints the whole double range in its message.

@@ -1,0 +1,20 @@
+// With a zero shift (mean 0 and bias 0) padding stays exact: s = [2, 1].
+// CHECK-LABEL: res.param @c.weight.bn_folded : tensor<1x2x3x3xf32>
+// CHECK-NEXT: res.param @c.bias.bn_folded : tensor<1xf32> = dense<0.000000e+00>
+// CHECK-LABEL: func.func @zero_shift_bn_then_padded_conv
+// CHECK-NOT: res.batch_norm
+res.param @c.weight : tensor<1x2x3x3xf32> = dense<1.0> : tensor<1x2x3x3xf32>
+res.param @bn.weight : tensor<2xf32> = dense<[4.0, 3.0]> : tensor<2xf32>
+res.param @bn.bias : tensor<2xf32> = dense<0.0> : tensor<2xf32>
+res.param @bn.running_mean : tensor<2xf32> = dense<0.0> : tensor<2xf32> {buffer}
+res.param @bn.running_var : tensor<2xf32> = dense<[3.0, 8.0]> : tensor<2xf32> {buffer}
+func.func @zero_shift_bn_then_padded_conv(%x: tensor<?x2x4x4xf32>) -> tensor<?x1x4x4xf32> {
+  %g = res.weight @bn.weight : tensor<2xf32>
+  %b = res.weight @bn.bias : tensor<2xf32>
+  %m = res.weight @bn.running_mean : tensor<2xf32>
+  %v = res.weight @bn.running_var : tensor<2xf32>
+  %n = res.batch_norm %x, %g, %b, %m, %v {epsilon = 1.0 : f64, momentum = 0.1 : f64, layer = "bn"} : (tensor<?x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x4x4xf32>
+  %w = res.weight @c.weight : tensor<1x2x3x3xf32>
+  %c = res.conv2d %n, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, layer = "c", padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x2x4x4xf32>, tensor<1x2x3x3xf32>) -> tensor<?x1x4x4xf32>
+  return %c : tensor<?x1x4x4xf32>
+}

@@ -1,0 +1,21 @@
+// The conv's output is used twice: folding would change the other use.
+// CHECK-LABEL: func.func @conv_with_other_users
+// CHECK: res.conv2d
+// CHECK: res.batch_norm
+res.param @c.weight : tensor<2x1x1x1xf32> = dense<1.0> : tensor<2x1x1x1xf32>
+res.param @bn.weight : tensor<2xf32> = dense<1.0> : tensor<2xf32>
+res.param @bn.bias : tensor<2xf32> = dense<0.0> : tensor<2xf32>
+res.param @bn.running_mean : tensor<2xf32> = dense<0.0> : tensor<2xf32> {buffer}
+res.param @bn.running_var : tensor<2xf32> = dense<1.0> : tensor<2xf32> {buffer}
+func.func @conv_with_other_users(%x: tensor<?x1x4x4xf32>) -> tensor<?x2x4x4xf32> {
+  %w = res.weight @c.weight : tensor<2x1x1x1xf32>
+  %c = res.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, layer = "c", padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : (tensor<?x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<?x2x4x4xf32>
+  %g = res.weight @bn.weight : tensor<2xf32>
+  %b = res.weight @bn.bias : tensor<2xf32>
+  %m = res.weight @bn.running_mean : tensor<2xf32>
+  %v = res.weight @bn.running_var : tensor<2xf32>
+  // expected-remark@+1 {{batch norm 'bn' not folded: the output of 'c' has other users}}
+  %y = res.batch_norm %c, %g, %b, %m, %v {epsilon = 1.0e-5 : f64, momentum = 0.1 : f64, layer = "bn"} : (tensor<?x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x4x4xf32>
+  %s = res.add %y, %c : tensor<?x2x4x4xf32>, tensor<?x2x4x4xf32>
+  return %s : tensor<?x2x4x4xf32>
+}
