@@ -110,16 +110,9 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
   std::optional<int64_t> macs = countMacsPerSample(module, model);
 
   resc::TensorMap params;
-  if (!options.weights.empty()) {
-    if (!loadWeights(module, options.weights, common.verbose, params))
-      return 1;
-  } else {
-    std::string error;
-    if (!res::initParams(module, options.seed, params, error)) {
-      reportError(error);
-      return 1;
-    }
-  }
+  if (!loadOrSeedWeights(module, options.weights, options.seed, common.verbose,
+                         params))
+    return 1;
   std::vector<resc::Tensor> inputs;
   if (!seedInputs(model, options, inputs))
     return 1;

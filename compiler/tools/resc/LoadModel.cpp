@@ -1,6 +1,7 @@
 // Model loading and diagnostics for the resc subcommands (see LoadModel.h).
 #include "compiler/tools/resc/LoadModel.h"
 
+#include "compiler/weights/InitWeights.h"
 #include "compiler/weights/ParamBinding.h"
 #include "dialect/ResDialect.h"
 #include "frontend/Frontend.h"
@@ -137,6 +138,21 @@ bool loadWeights(ModuleOp module, const std::string &path, bool verbose,
     for (const std::string &key : binding.ignoredKeys)
       llvm::errs() << "resc: ignored key '" << key << "' of " << path << "\n";
   return binding.ok();
+}
+
+bool loadOrSeedWeights(ModuleOp module, const std::string &path, uint64_t seed,
+                       bool verbose, std::map<std::string, resc::Tensor> &out) {
+  if (!path.empty())
+    return loadWeights(module, path, verbose, out);
+  std::string error;
+  if (!res::initParams(module, seed, out, error)) {
+    reportError(error);
+    return false;
+  }
+  if (verbose)
+    llvm::errs() << "resc: " << out.size() << " parameters seeded (seed "
+                 << seed << ")\n";
+  return true;
 }
 
 std::string inputName(func::FuncOp model, unsigned index) {

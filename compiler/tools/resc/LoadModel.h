@@ -38,6 +38,12 @@ void reportWarning(const llvm::Twine &message);
 bool loadWeights(mlir::ModuleOp module, const std::string &path, bool verbose,
                  std::map<std::string, resc::Tensor> &out);
 
+/// The weights of `path` (as loadWeights) or, when `path` is empty, seeded
+/// ones from `seed` (docs/weights.md); errors are reported.
+bool loadOrSeedWeights(mlir::ModuleOp module, const std::string &path,
+                       uint64_t seed, bool verbose,
+                       std::map<std::string, resc::Tensor> &out);
+
 /// One loaded model and everything its diagnostics refer to; keep it alive
 /// while anything (a pass, the interpreter) may still emit diagnostics.
 class ModelSession {

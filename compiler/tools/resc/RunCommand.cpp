@@ -218,19 +218,9 @@ int runRun(const CommonOptions &common, const RunOptions &options) {
   func::FuncOp model = session.model();
 
   resc::TensorMap params;
-  if (!options.weights.empty()) {
-    if (!loadWeights(module, options.weights, common.verbose, params))
-      return 1;
-  } else {
-    std::string error;
-    if (!res::initParams(module, options.seed, params, error)) {
-      reportError(error);
-      return 1;
-    }
-    if (common.verbose)
-      llvm::errs() << "resc: " << params.size() << " parameters seeded (seed "
-                   << options.seed << ")\n";
-  }
+  if (!loadOrSeedWeights(module, options.weights, options.seed, common.verbose,
+                         params))
+    return 1;
 
   std::vector<std::string> outputNames;
   for (unsigned i = 0; i < model.getNumResults(); ++i)
