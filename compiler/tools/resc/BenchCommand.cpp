@@ -99,7 +99,7 @@ double peakRssMiB() {
 int runBench(const CommonOptions &common, const BenchOptions &options) {
   const int threads = applyThreads(options.threads);
   ModelSession session;
-  if (!session.load(common.file, common.model))
+  if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   ModuleOp module = session.module();
   func::FuncOp model = session.model();
