@@ -122,9 +122,7 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
     reportError(bindError);
     return 1;
   }
-  session.diagnostics().setShowRemarks(options.pipeline.remarks ||
-                                       common.verbose);
-  if (!runPipeline(module, options.pipeline))
+  if (!optimise(session, options.pipeline, common.verbose))
     return 1;
 
   using Clock = std::chrono::steady_clock;

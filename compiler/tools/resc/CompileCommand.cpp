@@ -100,9 +100,7 @@ int runCompile(const CommonOptions &common, const CompileOptions &options) {
       return 1;
     }
   }
-  session.diagnostics().setShowRemarks(options.pipeline.remarks ||
-                                       common.verbose);
-  if (!runPipeline(module, options.pipeline, common.verbose))
+  if (!optimise(session, options.pipeline, common.verbose))
     return 1;
   return compileAot(module, session.model(), aot) ? 0 : 1;
 }

@@ -35,9 +35,7 @@ int runEmit(const CommonOptions &common, const EmitOptions &options) {
     }
   }
 
-  session.diagnostics().setShowRemarks(options.pipeline.remarks ||
-                                       common.verbose);
-  if (!runPipeline(session.module(), options.pipeline, common.verbose))
+  if (!optimise(session, options.pipeline, common.verbose))
     return 1;
 
   std::string error;

@@ -156,4 +156,10 @@ bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options,
   return true;
 }
 
+bool optimise(ModelSession &session, const PipelineOptions &options,
+              bool verbose) {
+  session.diagnostics().setShowRemarks(options.remarks || verbose);
+  return runPipeline(session.module(), options, verbose);
+}
+
 } // namespace resc::cli

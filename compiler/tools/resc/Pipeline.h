@@ -38,6 +38,13 @@ void addPipelineOptions(CLI::App *app, PipelineOptions &options,
 bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options,
                  bool verbose = false);
 
+class ModelSession;
+/// runPipeline on the session's module, with the passes' remarks shown when
+/// asked for (--remarks) or when `verbose`: what every command that
+/// optimises a model does.
+bool optimise(ModelSession &session, const PipelineOptions &options,
+              bool verbose);
+
 } // namespace resc::cli
 
 #endif

@@ -240,9 +240,7 @@ int runRun(const CommonOptions &common, const RunOptions &options) {
     reportError(bindError);
     return 1;
   }
-  session.diagnostics().setShowRemarks(options.pipeline.remarks ||
-                                       common.verbose);
-  if (!runPipeline(module, options.pipeline, common.verbose))
+  if (!optimise(session, options.pipeline, common.verbose))
     return 1;
   model = session.model();
 
