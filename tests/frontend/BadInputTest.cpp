@@ -2,6 +2,7 @@
 // source line and a caret, and the message that tests/bad/expected.txt
 // names. Runs in process so the sanitizer build covers the frontend.
 #include "FrontendTestUtil.h"
+#include "tests/ExpectedMessages.h"
 
 #include <gtest/gtest.h>
 
@@ -17,16 +18,7 @@ namespace {
 const std::string kBadDir = RESC_SOURCE_DIR "/tests/bad";
 
 std::map<std::string, std::string> expectations() {
-  std::map<std::string, std::string> out;
-  std::ifstream in(kBadDir + "/expected.txt");
-  std::string line;
-  while (std::getline(in, line)) {
-    auto colon = line.find(": ");
-    if (line.empty() || line[0] == '#' || colon == std::string::npos)
-      continue;
-    out[line.substr(0, colon)] = line.substr(colon + 2);
-  }
-  return out;
+  return res::test::readExpectedMessages(kBadDir + "/expected.txt");
 }
 
 void expectLocatedError(const Compiled &c, const std::string &file,

@@ -9,6 +9,7 @@
 
 #include "resc/Npy.h"
 #include "resc/Safetensors.h"
+#include "tests/ExpectedMessages.h"
 
 #include <gtest/gtest.h>
 
@@ -23,16 +24,7 @@ namespace {
 const std::string kDir = RESC_SOURCE_DIR "/tests/hostile";
 
 std::map<std::string, std::string> expectations() {
-  std::map<std::string, std::string> out;
-  std::ifstream in(kDir + "/expected.txt");
-  std::string line;
-  while (std::getline(in, line)) {
-    auto colon = line.find(": ");
-    if (line.empty() || line[0] == '#' || colon == std::string::npos)
-      continue;
-    out[line.substr(0, colon)] = line.substr(colon + 2);
-  }
-  return out;
+  return res::test::readExpectedMessages(kDir + "/expected.txt");
 }
 
 bool isHostileFile(const fs::path &path) {
