@@ -3,6 +3,7 @@
 // have dynamic dims; every result is then checked against its type's static
 // dims, so an interpreter bug or a mistyped IR shows up at the op at fault.
 #include "compiler/interpreter/Interpreter.h"
+#include "compiler/interpreter/GradOps.h"
 #include "compiler/interpreter/Kernels.h"
 
 #include "dialect/ResDialect.h"
@@ -435,7 +436,9 @@ LogicalResult Interpreter::runOp(Operation *op) {
             return true;
           })
           .Default([&](Operation *) -> FailureOr<bool> {
-            return op->emitOpError("is not supported by the interpreter");
+            return runGradOp(
+                op, [&](Value v) -> const Tensor & { return get(v); }, out,
+                error);
           });
   if (failed(result))
     return failure();

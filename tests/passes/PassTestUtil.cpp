@@ -117,13 +117,14 @@ void bindValues(ModuleOp module, const resc::TensorMap &values) {
   ASSERT_TRUE(attachValues(module, values, error)) << error;
 }
 
-std::vector<resc::Tensor> seededInputs(func::FuncOp fn, uint64_t seed) {
+std::vector<resc::Tensor> seededInputs(func::FuncOp fn, uint64_t seed,
+                                       int64_t batch) {
   std::vector<resc::Tensor> inputs;
   for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
     auto type = cast<RankedTensorType>(fn.getArgument(i).getType());
     std::vector<int64_t> shape;
     for (int64_t d : type.getShape())
-      shape.push_back(ShapedType::isDynamic(d) ? 1 : d);
+      shape.push_back(ShapedType::isDynamic(d) ? batch : d);
     auto name = fn.getArgAttrOfType<StringAttr>(i, kNameAttr);
     inputs.push_back(seededInput(name ? name.str() : "arg" + std::to_string(i),
                                  shape, seed));

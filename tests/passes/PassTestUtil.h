@@ -54,8 +54,9 @@ randomWeights(mlir::ModuleOp module, uint64_t seed,
 /// Stores `values` as the bound values of the module's parameters.
 void bindValues(mlir::ModuleOp module, const resc::TensorMap &values);
 
-/// Seeded inputs for every argument, with dynamic dims set to 1.
-std::vector<resc::Tensor> seededInputs(mlir::func::FuncOp fn, uint64_t seed);
+/// Seeded inputs for every argument, with dynamic dims set to `batch`.
+std::vector<resc::Tensor> seededInputs(mlir::func::FuncOp fn, uint64_t seed,
+                                       int64_t batch = 1);
 
 /// Runs the interpreter; fails the test on error.
 std::vector<resc::Tensor> interpret(mlir::ModuleOp module,

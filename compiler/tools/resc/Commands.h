@@ -67,8 +67,15 @@ struct RunOptions {
   bool interpret = false;
   bool profile = false;
   PipelineOptions pipeline;
+  /// --train: a training step's forward and backward pass (TrainRunCommand).
+  bool train = false;
+  /// NAME=FILE.npy gradients of the outputs (default: ones).
+  std::vector<std::string> gradOutputs;
+  /// Safetensors file for the gradients of the parameters and inputs.
+  std::string gradsOut;
 };
 int runRun(const CommonOptions &common, const RunOptions &options);
+int runTrain(const CommonOptions &common, const RunOptions &options);
 
 struct InitWeightsOptions {
   std::string output;

@@ -238,6 +238,25 @@ int main(int argc, char **argv) {
   runCmd->add_flag("--profile", run.profile,
                    "Time each layer's kernel and print a table (time, share, "
                    "GFLOP/s)");
+  CLI::Option *trainFlag = runCmd->add_flag(
+      "--train", run.train,
+      "Run one training step's forward pass (batch norm with batch "
+      "statistics) and its backward pass on the model as written (no -O "
+      "pipeline), printing the outputs and the gradients' sizes");
+  runCmd
+      ->add_option("--grad-output", run.gradOutputs,
+                   "With --train: the gradient of an output as NAME=FILE.npy "
+                   "(default: ones, the gradients of sum(output))")
+      ->type_name("NAME=FILE")
+      ->needs(trainFlag);
+  runCmd
+      ->add_option("--grads-out", run.gradsOut,
+                   "With --train: write the gradient of sum(output * "
+                   "grad-output) with respect to every trainable parameter "
+                   "(under its name) and every input (under the input's "
+                   "name) as safetensors")
+      ->type_name("FILE")
+      ->needs(trainFlag);
   addPipelineOptions(runCmd, run.pipeline, /*defaultLevel=*/2);
   runCmd->footer(
       "Prints each output's shape, min/max/mean, its first values, the "
@@ -249,7 +268,9 @@ int main(int argc, char **argv) {
       "  resc run model.res --batch 8\n"
       "  resc run examples/resnet50.res --profile\n"
       "  resc run model.res -O0 --interpret   # the unoptimised model, "
-      "slowly\n");
+      "slowly\n"
+      "  resc run model.res --train --weights w.safetensors --input x=x.npy "
+      "--grad-output dy.npy --output y.npy --grads-out grads.safetensors\n");
 
   InitWeightsOptions init;
   CLI::App *initCmd = app.add_subcommand(
@@ -329,7 +350,7 @@ int main(int argc, char **argv) {
     if (*emitCmd)
       return runEmit(common, emit);
     if (*runCmd)
-      return runRun(common, run);
+      return run.train ? runTrain(common, run) : runRun(common, run);
     if (*initCmd)
       return runInitWeights(common, init);
     if (*compileCmd)
