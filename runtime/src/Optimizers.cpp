@@ -22,7 +22,7 @@ using resc::train::failThread;
 
 struct resc_optimizer {
   enum class Kind { Sgd, Adam };
-  Kind kind;
+  Kind kind = Kind::Sgd;
   resc_sgd_options sgd{};
   resc_adam_options adam{};
   std::vector<int64_t> counts;
@@ -96,11 +96,13 @@ std::string checkAdam(const resc_adam_options &o) {
   return "";
 }
 
-// Everything both creates share: arguments, then the state allocation.
-// `buffers` is how many state arrays each parameter array needs.
-resc_status create(const char *fn, Kind kind, const std::string &optionError,
-                   size_t buffers, size_t numParams, const int64_t *counts,
-                   resc_optimizer **out, resc_optimizer *&made) {
+// Everything both creates share: the arguments, then the state, allocated
+// before the optimiser is handed out. `configured` holds the kind and the
+// checked options; `buffers` is how many state arrays each parameter needs.
+resc_status create(const char *fn, const resc_optimizer &configured,
+                   const std::string &optionError, size_t buffers,
+                   size_t numParams, const int64_t *counts,
+                   resc_optimizer **out) {
   std::string prefix = std::string(fn) + ": ";
   if (!out)
     return failThread(RESC_ERROR_NULL_POINTER, prefix + "out is NULL");
@@ -120,8 +122,7 @@ resc_status create(const char *fn, Kind kind, const std::string &optionError,
                             std::to_string(counts[i]) +
                             "; it must be at least 1");
   try {
-    auto optimizer = std::make_unique<resc_optimizer>();
-    optimizer->kind = kind;
+    auto optimizer = std::make_unique<resc_optimizer>(configured);
     optimizer->counts.assign(counts, counts + numParams);
     auto allocate = [&](std::vector<std::vector<float>> &state) {
       state.resize(numParams);
@@ -132,7 +133,7 @@ resc_status create(const char *fn, Kind kind, const std::string &optionError,
       allocate(optimizer->first);
     if (buffers >= 2)
       allocate(optimizer->second);
-    made = optimizer.release();
+    *out = optimizer.release();
   } catch (const std::bad_alloc &) {
     return failThread(RESC_ERROR_OUT_OF_MEMORY,
                       prefix + "cannot allocate the optimizer state");
@@ -140,7 +141,6 @@ resc_status create(const char *fn, Kind kind, const std::string &optionError,
     return failThread(RESC_ERROR_OUT_OF_MEMORY,
                       prefix + "cannot allocate the optimizer state");
   }
-  *out = made;
   return RESC_OK;
 }
 
@@ -205,13 +205,13 @@ resc_status resc_optimizer_create_sgd(const resc_sgd_options *options,
     return failThread(RESC_ERROR_NULL_POINTER,
                       std::string(fn) + ": options is NULL");
   }
-  resc_optimizer *made = nullptr;
+  resc_optimizer configured;
+  configured.kind = Kind::Sgd;
+  configured.sgd = *options;
+  // Plain SGD keeps no state.
   size_t buffers = options->momentum != 0 ? 1 : 0;
-  resc_status status = create(fn, Kind::Sgd, checkSgd(*options), buffers,
-                              num_params, counts, out, made);
-  if (made)
-    made->sgd = *options;
-  return status;
+  return create(fn, configured, checkSgd(*options), buffers, num_params, counts,
+                out);
 }
 
 resc_status resc_optimizer_create_adam(const resc_adam_options *options,
@@ -224,12 +224,11 @@ resc_status resc_optimizer_create_adam(const resc_adam_options *options,
     return failThread(RESC_ERROR_NULL_POINTER,
                       std::string(fn) + ": options is NULL");
   }
-  resc_optimizer *made = nullptr;
-  resc_status status = create(fn, Kind::Adam, checkAdam(*options), 2,
-                              num_params, counts, out, made);
-  if (made)
-    made->adam = *options;
-  return status;
+  resc_optimizer configured;
+  configured.kind = Kind::Adam;
+  configured.adam = *options;
+  return create(fn, configured, checkAdam(*options), 2, num_params, counts,
+                out);
 }
 
 resc_status resc_optimizer_destroy(resc_optimizer *optimizer) {
