@@ -163,6 +163,13 @@ TEST(GradKernelsErrorsTest, Conv2dGradInput) {
         return k::conv2dGradInput(dy, w, a, {kDyn, 3, huge, huge}, o, e);
       },
       {"is too large"});
+  // Even where an empty batch leaves nothing to allocate.
+  expectRefused(
+      [&](Tensor &o, std::string &e) {
+        return k::conv2dGradInput(Tensor({0, 4, 3, 3}), w, a,
+                                  {kDyn, 3, huge, 5}, o, e);
+      },
+      {"is too large"});
 }
 
 TEST(GradKernelsErrorsTest, Conv2dGradWeight) {
@@ -190,6 +197,12 @@ TEST(GradKernelsErrorsTest, Conv2dGradWeight) {
         return k::conv2dGradWeight(x, dy, a, {4, 3, 2, 2}, o, e);
       },
       {"gives 4 along dim 2, but dy has shape [2, 4, 3, 3]"});
+  expectRefused(
+      [&](Tensor &o, std::string &e) {
+        return k::conv2dGradWeight(
+            x, dy, a, {4, 3, std::numeric_limits<int64_t>::max(), 3}, o, e);
+      },
+      {"has a dim over 16777216"});
 }
 
 TEST(GradKernelsErrorsTest, DenseGradInput) {
