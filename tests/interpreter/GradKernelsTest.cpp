@@ -310,6 +310,19 @@ TEST(GradKernelsTest, MaxPoolPaddingNeverWins) {
   EXPECT_EQ(dx.data, (std::vector<float>{0, 0, 0, 10}));
 }
 
+TEST(GradKernelsTest, MaxPoolFollowsTheForwardOnNanAndInfinity) {
+  // The forward's maximum of {1, NaN, 5} is the NaN, and of {-inf, -inf}
+  // the first -inf: the gradient goes where the forward took its value.
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor x({1, 1, 2, 3}), dy({1, 1, 2, 2}, 2.0f), dx;
+  x.data = {1, std::nanf(""), 5, -inf, -inf, -inf};
+  std::string error;
+  ASSERT_TRUE(
+      k::maxPool2dGrad(dy, x, poolAttrs({1, 2}, {1, 1}, {0, 0}), dx, error))
+      << error;
+  EXPECT_EQ(dx.data, (std::vector<float>{0, 4, 0, 2, 2, 0}));
+}
+
 void checkAvgPool(const Shape &xShape, const k::Pool2DAttrs &a,
                   const std::string &tag) {
   Tensor x = randomTensor(xShape, tag + ".x");
