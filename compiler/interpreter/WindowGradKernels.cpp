@@ -254,8 +254,10 @@ bool maxPool2dGrad(const Tensor &dy, const Tensor &x, const Pool2DAttrs &a,
               best = hi * w + wj;
             }
           }
-        // checkPool's padding rule leaves every window an in-bounds element.
-        acc[p * h * w + best] += dy.data[(p * oh + i) * ow + j];
+        // checkPool's padding rule leaves every window an in-bounds element;
+        // the test only guards the index should that rule ever change.
+        if (best >= 0)
+          acc[p * h * w + best] += dy.data[(p * oh + i) * ow + j];
       }
   }
   out = fromDouble(x.shape, acc);
