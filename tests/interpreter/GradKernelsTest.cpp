@@ -385,6 +385,20 @@ TEST(GradKernelsTest, Flatten) {
   c.check(dy, {dx}, {"reshape"});
 }
 
+TEST(GradKernelsTest, ResultShapesTakeTheBatchFromTheOperands) {
+  // A result type's dynamic batch arrives as res::kDynamicDim or as MLIR's
+  // kDynamic; a static batch must match.
+  Tensor dy = randomTensor({2, 12}, "batch.dy");
+  std::string error;
+  for (int64_t batch :
+       {res::kDynamicDim, std::numeric_limits<int64_t>::min(), int64_t(2)}) {
+    Tensor dx;
+    ASSERT_TRUE(k::reshape(dy, {batch, 3, 2, 2}, dx, error)) << error;
+    EXPECT_EQ(dx.shape, (Shape{2, 3, 2, 2}));
+    EXPECT_EQ(dx.data, dy.data);
+  }
+}
+
 TEST(GradKernelsTest, Dense) {
   Tensor x = randomTensor({3, 5}, "dense.x");
   Tensor w = randomTensor({4, 5}, "dense.w");
