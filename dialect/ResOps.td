@@ -311,4 +311,6 @@ def Res_YieldOp : Res_Op<"yield", [Pure, Terminator, ReturnLike,
   let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
+include "dialect/ResGradOps.td"
+
 #endif // RES_OPS_TD

@@ -165,4 +165,42 @@ def InlineBlocks : Pass<"res-inline-blocks", "::mlir::ModuleOp"> {
   ];
 }
 
+def GenerateGradients : Pass<"res-generate-gradients", "::mlir::ModuleOp"> {
+  let summary = "Build the training function of a model: its training-mode "
+                "forward pass followed by the backward pass";
+  let description = [{
+    For the model function `@m(x...) -> (y...)` (every public function without
+    a `res.train_of` attribute, or the one named by `model`) this adds
+    `@m_train(x..., dy...) -> (y..., dx..., dparam..., running...)`:
+    - the forward pass in training mode, flat: tied repeats are unrolled and
+      residual blocks inlined (y = a * after... with `res.scale` for the
+      scales), and every batch norm normalises with the batch statistics
+      (`res.channel_mean`, `res.channel_var`) and produces its new running
+      statistics with `res.lerp` (the variance's unbiased, as PyTorch);
+    - the backward pass: for each op, in reverse, its vector-Jacobian
+      product with the gradient of its result; gradients of values with
+      several uses, and of parameters used several times (a tied repeat
+      uses its parameters once per iteration), are summed with `res.add`.
+    The arguments `dy` are the gradients of the outputs; the results are the
+    outputs, the gradient of every input, of every trainable parameter
+    (sorted by name) and the updated running statistics, each marked with
+    `res.role` ("output", "input_grad", "param_grad", "running_stat") and
+    `res.name` (the output's or input's name, the parameter's symbol).
+
+    Saved activations: the backward pass reads forward values directly, so
+    every forward value that a gradient needs (a convolution's input, an
+    activation's input, a batch norm's input and statistics) stays alive
+    until its gradient is computed. A remark on the function says how many
+    tensors that is and how many floats per sample they hold.
+
+    The model must be as written (no `res.fused_conv2d` or
+    `res.fold_bn_params`): run this pass before the optimisation pipeline;
+    inference-only rewrites such as BN folding do not apply in training.
+  }];
+  let options = [
+    Option<"model", "model", "std::string", "\"\"",
+           "The model function to differentiate (default: every one)">,
+  ];
+}
+
 #endif // RES_PASSES_TD

@@ -1,0 +1,240 @@
+// Verifiers of the training ops (ResGradOps.td). Each checks its operands
+// against the forward op it differentiates, so a gradient function that
+// `res-generate-gradients` got wrong fails verification instead of computing
+// something of the wrong shape.
+#include "dialect/OpChecks.h"
+#include "dialect/ResDialect.h"
+#include "dialect/ShapeRules.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+using namespace res;
+using namespace res::checks;
+
+namespace {
+
+/// A per-channel vector result or operand of `input`'s channel count.
+LogicalResult checkChannels(Operation *op, StringRef what, Type vector,
+                            Type input) {
+  if (cast<RankedTensorType>(input).getRank() < 2)
+    return op->emitOpError("input must have a channel dimension");
+  return checkVector(op, what, vector, dimOf(input, 1));
+}
+
+/// Dims equal where both are static.
+bool compatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] >= 0 && b[i] >= 0 && a[i] != b[i])
+      return false;
+  return true;
+}
+
+LogicalResult checkSameShape(Operation *op, StringRef what, Type a, Type b) {
+  if (!compatible(dimsOf(a), dimsOf(b)))
+    return op->emitOpError() << what << " " << shapeString(dimsOf(a))
+                             << " does not match " << shapeString(dimsOf(b));
+  return success();
+}
+
+LogicalResult checkEpsilon(Operation *op, double epsilon) {
+  if (!(epsilon > 0))
+    return op->emitOpError("epsilon must be positive");
+  return success();
+}
+
+/// The forward convolution's output for input `x` and weight `w` must be
+/// the gradient `dy`.
+template <typename Op>
+LogicalResult checkConvGrad(Op op, Type x, Type w, Type dy) {
+  if (failed(checkPairAttr(op, "stride", op.getStride(), 1)) ||
+      failed(checkPairAttr(op, "padding", op.getPadding(), 0)) ||
+      failed(checkPairAttr(op, "dilation", op.getDilation(), 1)))
+    return failure();
+  int64_t groups = op.getGroups();
+  if (groups < 1)
+    return op.emitOpError("groups must be at least 1, got ") << groups;
+  auto wd = dimsOf(w);
+  int64_t cin = dimOf(x, 1);
+  if (cin >= 0 && cin != wd[1] * groups)
+    return op.emitOpError("input has ")
+           << cin << " channels but the weight " << shapeString(wd)
+           << " with groups=" << groups << " expects " << wd[1] * groups;
+  if (wd[0] % groups != 0)
+    return op.emitOpError("output channels ")
+           << wd[0] << " are not divisible by groups=" << groups;
+  SmallVector<int64_t> forward = {dimOf(x, 0), wd[0]};
+  if (failed(windowDims(op, x, {wd[2], wd[3]}, op.getStride(), op.getPadding(),
+                        op.getDilation(), forward)))
+    return failure();
+  if (!compatible(forward, dimsOf(dy)))
+    return op.emitOpError("the gradient ")
+           << shapeString(dimsOf(dy)) << " is not the shape "
+           << shapeString(forward) << " of the convolution's output";
+  return success();
+}
+
+} // namespace
+
+LogicalResult ChannelMeanOp::verify() {
+  return checkChannels(*this, "result", getType(), getInput().getType());
+}
+
+LogicalResult ChannelVarOp::verify() {
+  if (failed(checkChannels(*this, "mean", getMean().getType(),
+                           getInput().getType())))
+    return failure();
+  return checkChannels(*this, "result", getType(), getInput().getType());
+}
+
+LogicalResult BatchNormGradOp::verify() {
+  Type x = getInput().getType();
+  if (failed(checkSameShape(*this, "gradient", getGrad().getType(), x)) ||
+      failed(checkSameShape(*this, "result", getType(), x)))
+    return failure();
+  for (auto [what, value] : {std::pair<StringRef, Value>{"gamma", getGamma()},
+                             {"mean", getMean()},
+                             {"var", getVar()}})
+    if (failed(checkChannels(*this, what, value.getType(), x)))
+      return failure();
+  return checkEpsilon(*this, getEpsilon().convertToDouble());
+}
+
+LogicalResult BatchNormGradGammaOp::verify() {
+  Type x = getInput().getType();
+  if (failed(checkSameShape(*this, "gradient", getGrad().getType(), x)))
+    return failure();
+  for (auto [what, value] : {std::pair<StringRef, Value>{"mean", getMean()},
+                             {"var", getVar()},
+                             {"result", getResult()}})
+    if (failed(checkChannels(*this, what, value.getType(), x)))
+      return failure();
+  return checkEpsilon(*this, getEpsilon().convertToDouble());
+}
+
+LogicalResult ChannelSumOp::verify() {
+  return checkChannels(*this, "result", getType(), getInput().getType());
+}
+
+LogicalResult Conv2DGradInputOp::verify() {
+  auto x = dimsOf(getType());
+  if (x[2] < 0 || x[3] < 0)
+    return emitOpError("the input's height and width must be static");
+  if (dimOf(getGrad().getType(), 0) != x[0])
+    return emitOpError("result and gradient must have the same batch dim");
+  return checkConvGrad(*this, getType(), getWeight().getType(),
+                       getGrad().getType());
+}
+
+LogicalResult Conv2DGradWeightOp::verify() {
+  if (!cast<RankedTensorType>(getType()).hasStaticShape())
+    return emitOpError("the weight shape must be static");
+  return checkConvGrad(*this, getInput().getType(), getType(),
+                       getGrad().getType());
+}
+
+LogicalResult DenseGradInputOp::verify() {
+  auto dy = dimsOf(getGrad().getType());
+  auto w = dimsOf(getWeight().getType());
+  if (dy[1] >= 0 && dy[1] != w[0])
+    return emitOpError("the gradient has ")
+           << dy[1] << " features but the weight " << shapeString(w) << " has "
+           << w[0] << " outputs";
+  return checkResultShape(*this, getType(), {dy[0], w[1]});
+}
+
+LogicalResult DenseGradWeightOp::verify() {
+  auto x = dimsOf(getInput().getType());
+  auto dy = dimsOf(getGrad().getType());
+  if (x[0] != dy[0])
+    return emitOpError("input and gradient must have the same batch dim");
+  return checkResultShape(*this, getType(), {dy[1], x[1]});
+}
+
+template <typename PoolOp>
+static LogicalResult verifyPoolGrad(PoolOp op, Type input) {
+  if (failed(checkPairAttr(op, "kernel", op.getKernel(), 1)) ||
+      failed(checkPairAttr(op, "stride", op.getStride(), 1)) ||
+      failed(checkPairAttr(op, "padding", op.getPadding(), 0)))
+    return failure();
+  SmallVector<int64_t> forward = {dimOf(input, 0), dimOf(input, 1)};
+  if (failed(windowDims(op, input, op.getKernel(), op.getStride(),
+                        op.getPadding(), {1, 1}, forward)))
+    return failure();
+  if (!compatible(forward, dimsOf(op.getGrad().getType())))
+    return op.emitOpError("the gradient ")
+           << shapeString(dimsOf(op.getGrad().getType()))
+           << " is not the shape " << shapeString(forward)
+           << " of the pooling's output";
+  return checkResultShape(op, op.getType(), dimsOf(input));
+}
+
+LogicalResult MaxPool2DGradOp::verify() {
+  return verifyPoolGrad(*this, getInput().getType());
+}
+
+LogicalResult AvgPool2DGradOp::verify() {
+  auto x = dimsOf(getType());
+  if (x[2] < 0 || x[3] < 0)
+    return emitOpError("the input's height and width must be static");
+  return verifyPoolGrad(*this, getType());
+}
+
+LogicalResult GlobalAvgPoolGradOp::verify() {
+  auto x = dimsOf(getType());
+  auto dy = dimsOf(getGrad().getType());
+  if (x[2] < 0 || x[3] < 0)
+    return emitOpError("the input's height and width must be static");
+  return checkResultShape(*this, getType(), {dy[0], dy[1], x[2], x[3]});
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto count = [](ArrayRef<int64_t> dims) {
+    int64_t n = 1;
+    for (int64_t d : dims.drop_front())
+      n = d < 0 ? kDynamicDim : n * d;
+    return n;
+  };
+  auto in = dimsOf(getInput().getType());
+  auto out = dimsOf(getType());
+  if (in[0] != out[0])
+    return emitOpError("the batch dim must stay the same");
+  if (count(in) < 0 || count(in) != count(out))
+    return emitOpError("cannot reshape ")
+           << shapeString(in) << " to " << shapeString(out)
+           << ": the elements per sample must be static and equal";
+  return success();
+}
+
+LogicalResult UpsampleGradOp::verify() {
+  int64_t f = getFactor();
+  if (f < 1)
+    return emitOpError("factor must be at least 1, got ") << f;
+  auto dy = dimsOf(getGrad().getType());
+  for (int i : {2, 3})
+    if (dy[i] >= 0 && dy[i] % f != 0)
+      return emitOpError("gradient size ")
+             << dy[i] << " is not a multiple of the factor " << f;
+  auto down = [f](int64_t d) { return d < 0 ? d : d / f; };
+  return checkResultShape(*this, getType(),
+                          {dy[0], dy[1], down(dy[2]), down(dy[3])});
+}
+
+LogicalResult SliceChannelsOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  auto out = dimsOf(getType());
+  int64_t offset = getOffset();
+  if (in.size() < 2 || in.size() != out.size())
+    return emitOpError("input and result need the same rank, at least 2");
+  if (in[1] < 0 || out[1] < 0 || offset < 0 || offset + out[1] > in[1])
+    return emitOpError("channels [")
+           << offset << ", " << offset + out[1] << ") are not within the "
+           << in[1] << " channels of the input";
+  for (size_t i = 0; i < in.size(); ++i)
+    if (i != 1 && in[i] != out[i])
+      return emitOpError("only the channel dim may differ, got ")
+             << shapeString(in) << " and " << shapeString(out);
+  return success();
+}

@@ -1,0 +1,112 @@
+// The training ops (batch statistics and gradients): round trip and verifier
+// errors.
+// RUN: res-opt %s -split-input-file -verify-diagnostics | res-opt -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @roundtrip
+// CHECK: res.channel_mean %arg0
+// CHECK: res.channel_var %arg0, %{{.*}} {unbiased}
+// CHECK: res.lerp %arg3, %{{.*}} {momentum = 1.000000e-01 : f64}
+// CHECK: res.batch_norm_grad %arg4, %arg0, %arg3
+// CHECK: res.batch_norm_grad_gamma %arg4, %arg0
+// CHECK: res.channel_sum %arg4
+// CHECK: res.conv2d_grad_input %arg4, %arg2 {{{.*}}stride = array<i64: 2, 2>}
+// CHECK: res.conv2d_grad_weight %arg0, %arg4
+// CHECK: res.activation_grad relu %arg4, %arg4
+// CHECK: res.max_pool2d_grad %arg4, %arg4
+// CHECK: res.avg_pool2d_grad %arg4
+// CHECK: res.global_avg_pool_grad %arg5
+// CHECK: res.reshape %arg0
+// CHECK: res.upsample_grad %arg0 {factor = 2 : i64}
+// CHECK: res.slice_channels %arg0 {offset = 2 : i64}
+// CHECK: res.scale %arg0 {factor = 5.000000e-01 : f64}
+// CHECK: res.softmax_grad %arg5, %arg5
+// CHECK: res.dense_grad_input %arg5, %arg6
+// CHECK: res.dense_grad_weight %arg7, %arg5
+func.func @roundtrip(%x: tensor<?x4x8x8xf32>, %w: tensor<8x4x3x3xf32>, %w8: tensor<4x8x3x3xf32>, %v: tensor<4xf32>, %dy: tensor<?x4x8x8xf32>, %d2: tensor<?x4xf32>, %dw: tensor<4x3xf32>, %x2: tensor<?x3xf32>) {
+  %m = res.channel_mean %x : (tensor<?x4x8x8xf32>) -> tensor<4xf32>
+  %var = res.channel_var %x, %m {unbiased} : (tensor<?x4x8x8xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %r = res.lerp %v, %var {momentum = 0.1 : f64} : tensor<4xf32>
+  %dx = res.batch_norm_grad %dy, %x, %v, %m, %var {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  %dg = res.batch_norm_grad_gamma %dy, %x, %m, %var {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  %db = res.channel_sum %dy : (tensor<?x4x8x8xf32>) -> tensor<4xf32>
+  // A stride-2 conv with 2 groups of a 16x15x15 input to 4 channels: the input size is
+  // only known from the result type.
+  %dxs = res.conv2d_grad_input %dy, %w8 {dilation = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>, tensor<4x8x3x3xf32>) -> tensor<?x16x15x15xf32>
+  %dws = res.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) -> tensor<4x4x3x3xf32>
+  %da = res.activation_grad relu %dy, %dy : tensor<?x4x8x8xf32>
+  %dmp = res.max_pool2d_grad %dy, %dy {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) -> tensor<?x4x8x8xf32>
+  %dap = res.avg_pool2d_grad %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x17x16xf32>
+  %dg2 = res.global_avg_pool_grad %d2 : (tensor<?x4xf32>) -> tensor<?x4x5x5xf32>
+  %rs = res.reshape %x : (tensor<?x4x8x8xf32>) -> tensor<?x256xf32>
+  %du = res.upsample_grad %x {factor = 2 : i64} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
+  %sl = res.slice_channels %x {offset = 2 : i64} : (tensor<?x4x8x8xf32>) -> tensor<?x2x8x8xf32>
+  %sc = res.scale %x {factor = 0.5 : f64} : tensor<?x4x8x8xf32>
+  %ds = res.softmax_grad %d2, %d2 : tensor<?x4xf32>
+  %dd = res.dense_grad_input %d2, %dw : (tensor<?x4xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+  %ddw = res.dense_grad_weight %x2, %d2 : (tensor<?x3xf32>, tensor<?x4xf32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_wrong_dy(%dy: tensor<?x8x7x7xf32>, %w: tensor<8x4x3x3xf32>) {
+  // expected-error@+1 {{the gradient [?, 8, 7, 7] is not the shape [?, 8, 8, 8] of the convolution's output}}
+  %dx = res.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x8x7x7xf32>, tensor<8x4x3x3xf32>) -> tensor<?x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_weight_channels(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x8x8x8xf32>) {
+  // expected-error@+1 {{input has 3 channels but the weight [8, 4, 3, 3] with groups=1 expects 4}}
+  %dw = res.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : (tensor<?x3x8x8xf32>, tensor<?x8x8x8xf32>) -> tensor<8x4x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @bn_grad_channels(%x: tensor<?x4x8x8xf32>, %v: tensor<4xf32>, %g: tensor<5xf32>) {
+  // expected-error@+1 {{gamma has 5 elements, expected 4}}
+  %dx = res.batch_norm_grad %x, %x, %g, %v, %v {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>, tensor<5xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_out_of_range(%x: tensor<?x4x8x8xf32>) {
+  // expected-error@+1 {{channels [3, 5) are not within the 4 channels of the input}}
+  %s = res.slice_channels %x {offset = 3 : i64} : (tensor<?x4x8x8xf32>) -> tensor<?x2x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<?x4x8x8xf32>) {
+  // expected-error@+1 {{cannot reshape [?, 4, 8, 8] to [?, 255]}}
+  %s = res.reshape %x : (tensor<?x4x8x8xf32>) -> tensor<?x255xf32>
+  return
+}
+
+// -----
+
+func.func @pool_grad_wrong_dy(%dy: tensor<?x4x3x3xf32>) {
+  // expected-error@+1 {{the gradient [?, 4, 3, 3] is not the shape [?, 4, 4, 4] of the pooling's output}}
+  %dx = res.avg_pool2d_grad %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : (tensor<?x4x3x3xf32>) -> tensor<?x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @upsample_grad_factor(%dy: tensor<?x4x9x9xf32>) {
+  // expected-error@+1 {{gradient size 9 is not a multiple of the factor 2}}
+  %dx = res.upsample_grad %dy {factor = 2 : i64} : (tensor<?x4x9x9xf32>) -> tensor<?x4x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @dense_grad_outputs(%dy: tensor<?x5xf32>, %w: tensor<4x3xf32>) {
+  // expected-error@+1 {{the gradient has 5 features but the weight [4, 3] has 4 outputs}}
+  %dx = res.dense_grad_input %dy, %w : (tensor<?x5xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
+  return
+}
