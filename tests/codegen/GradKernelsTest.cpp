@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <random>
 #include <set>
 
@@ -811,6 +812,121 @@ TEST(GradKernels, KeysTellAttributesApart) {
   v1.kind = v2.kind = KernelKind::ChannelVar;
   v2.unbiased = true;
   EXPECT_NE(v1.key(), v2.key());
+}
+
+//===----------------------------------------------------------------------===//
+// Through the plan and the JIT
+//===----------------------------------------------------------------------===//
+
+/// A C-order resc::Tensor of a Ref, and back.
+resc::Tensor toTensor(const Ref &r) {
+  resc::Tensor t(r.shape);
+  for (size_t i = 0; i < r.v.size(); ++i)
+    t.data[i] = float(r.v[i]);
+  return t;
+}
+
+double relError(const resc::Tensor &got, const Ref &want) {
+  if (got.shape != want.shape)
+    return std::numeric_limits<double>::infinity();
+  Ref g(got.shape);
+  for (size_t i = 0; i < g.v.size(); ++i)
+    g.v[i] = got.data[i];
+  return relError(g, want);
+}
+
+/// Training-mode batch norm, a convolution and its gradients (taking the
+/// convolution's output as its own gradient) in one function,
+/// with per-channel statistics, running statistics and weight gradients
+/// (results without a batch dim) among its outputs and a sum of two weight
+/// gradients, as res-generate-gradients emits for a shared parameter.
+TEST(GradJit, TrainingOpsInOneFunction) {
+  auto m = res::codegen::testing::fromMlir(R"mlir(
+module {
+  res.param @w : tensor<8x4x3x3xf32>
+  res.param @g : tensor<4xf32>
+  res.param @b : tensor<4xf32>
+  res.param @rm : tensor<4xf32>
+  func.func @m_train(%x: tensor<?x4x7x7xf32>) -> (tensor<?x4x7x7xf32>, tensor<?x4x7x7xf32>, tensor<8x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+    %w = res.weight @w : tensor<8x4x3x3xf32>
+    %g = res.weight @g : tensor<4xf32>
+    %b = res.weight @b : tensor<4xf32>
+    %rm = res.weight @rm : tensor<4xf32>
+    %m = res.channel_mean %x : (tensor<?x4x7x7xf32>) -> tensor<4xf32>
+    %v = res.channel_var %x, %m : (tensor<?x4x7x7xf32>, tensor<4xf32>) -> tensor<4xf32>
+    %u = res.channel_var %x, %m {unbiased} : (tensor<?x4x7x7xf32>, tensor<4xf32>) -> tensor<4xf32>
+    %n = res.batch_norm %x, %g, %b, %m, %v {epsilon = 1.0e-05 : f64, momentum = 1.0e-01 : f64} : (tensor<?x4x7x7xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x7x7xf32>
+    %rm2 = res.lerp %rm, %m {momentum = 0.25 : f64} : tensor<4xf32>
+    %dy = res.conv2d %n, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x4x7x7xf32>, tensor<8x4x3x3xf32>) -> tensor<?x8x4x4xf32>
+    %dn = res.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x8x4x4xf32>, tensor<8x4x3x3xf32>) -> tensor<?x4x7x7xf32>
+    %dw = res.conv2d_grad_weight %n, %dy {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : (tensor<?x4x7x7xf32>, tensor<?x8x4x4xf32>) -> tensor<8x4x3x3xf32>
+    %dwh = res.scale %dw {factor = 0.5 : f64} : tensor<8x4x3x3xf32>
+    %dws = res.add %dw, %dwh : tensor<8x4x3x3xf32>, tensor<8x4x3x3xf32>
+    %dx = res.batch_norm_grad %dn, %x, %g, %m, %v {epsilon = 1.0e-05 : f64} : (tensor<?x4x7x7xf32>, tensor<?x4x7x7xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x7x7xf32>
+    %dg = res.batch_norm_grad_gamma %dn, %x, %m, %v {epsilon = 1.0e-05 : f64} : (tensor<?x4x7x7xf32>, tensor<?x4x7x7xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    %db = res.channel_sum %dn : (tensor<?x4x7x7xf32>) -> tensor<4xf32>
+    return %n, %dx, %dws, %dg, %db, %rm2, %u : tensor<?x4x7x7xf32>, tensor<?x4x7x7xf32>, tensor<8x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+  }
+}
+)mlir");
+  ASSERT_TRUE(m->module);
+  CompileOptions options;
+  options.cache = res::codegen::testing::sharedCache();
+  auto compiled = CompiledModel::compile(*m->module, options);
+  ASSERT_TRUE(succeeded(compiled)) << m->diagnostics;
+
+  const ConvShape s{4, 8, 7, 7, 3, 3, 2, 2, 1, 1, 1, 1, 1};
+  Ref w = random({8, 4, 3, 3}, 40), g = random({4}, 41, 0.5, 1.5),
+      b = random({4}, 42), rm = random({4}, 43);
+  resc::TensorMap params = {{"w", toTensor(w)},
+                            {"g", toTensor(g)},
+                            {"b", toTensor(b)},
+                            {"rm", toTensor(rm)}};
+  for (int64_t N : {1, 3}) {
+    Ref x = random({N, 4, 7, 7}, 44, -2, 2);
+    auto got = compiled->run({toTensor(x)}, params);
+    ASSERT_TRUE(succeeded(got)) << m->diagnostics;
+    ASSERT_EQ(got->size(), 7u);
+
+    // The references, in double.
+    std::vector<double> mean = meanOf(x), var = varOf(x, mean, false);
+    Ref n(x.shape);
+    forEach(x.shape, [&](const std::vector<int64_t> &i) {
+      n(i) = (x(i) - mean[i[1]]) / std::sqrt(var[i[1]] + kEps) * g.v[i[1]] +
+             b.v[i[1]];
+    });
+    Ref dy({N, 8, 4, 4}), dn({N, 4, 7, 7}), dw({8, 4, 3, 3});
+    forEachTap(s, N,
+               [&](int64_t b, int64_t o, int64_t c, int64_t ci, int64_t oh,
+                   int64_t ow, int64_t ih, int64_t iw, int64_t kh, int64_t kw) {
+                 dy({b, o, oh, ow}) += n({b, ci, ih, iw}) * w({o, c, kh, kw});
+               });
+    forEachTap(s, N,
+               [&](int64_t b, int64_t o, int64_t c, int64_t ci, int64_t oh,
+                   int64_t ow, int64_t ih, int64_t iw, int64_t kh, int64_t kw) {
+                 dn({b, ci, ih, iw}) += dy({b, o, oh, ow}) * w({o, c, kh, kw});
+                 dw({o, c, kh, kw}) += dy({b, o, oh, ow}) * n({b, ci, ih, iw});
+               });
+    for (double &v : dw.v)
+      v *= 1.5;
+    auto [s0, s1] = bnSums({dn, x, vec(mean), vec(var)});
+    const double cnt = perChannel(x.shape);
+    Ref dx(x.shape);
+    forEach(x.shape, [&](const std::vector<int64_t> &i) {
+      const int64_t c = i[1];
+      double r = 1 / std::sqrt(var[c] + kEps);
+      double xhat = (x(i) - mean[c]) * r;
+      dx(i) = g.v[c] * r / cnt * (cnt * dn(i) - s0[c] - xhat * s1[c]);
+    });
+    Ref rm2({4});
+    for (int c = 0; c < 4; ++c)
+      rm2.v[c] = 0.75 * rm.v[c] + 0.25 * mean[c];
+    std::vector<Ref> want = {
+        n, dx, dw, vec(s1), vec(s0), rm2, vec(varOf(x, mean, true))};
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_LE(relError((*got)[i], want[i]), 1e-4)
+          << "output " << i << " at batch " << N;
+  }
 }
 
 /// Not a timed test: GFLOP/s of the two convolution gradients of resnet20's
