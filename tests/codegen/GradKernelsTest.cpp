@@ -10,16 +10,21 @@
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
 
+#include "compiler/passes/Passes.h"
 #include "dialect/ResDialect.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <functional>
 #include <limits>
 #include <random>
 #include <set>
+#include <sstream>
 
 using namespace res;
 using namespace res::codegen;
@@ -926,6 +931,129 @@ module {
     for (size_t i = 0; i < want.size(); ++i)
       EXPECT_LE(relError((*got)[i], want[i]), 1e-4)
           << "output " << i << " at batch " << N;
+  }
+}
+
+/// res-generate-gradients on a model with every kind of block (projection
+/// and pooled shortcuts, both scales, training-mode batch norms, a tied
+/// repeat whose gradients are summed, pools, flatten, dense, softmax), the
+/// training function through the JIT, and its gradients of sum(y * dy)
+/// against central differences of its own forward output, at batch 1 and 3.
+TEST(GradJit, GeneratedTrainingFunctionMatchesFiniteDifferences) {
+  std::string text;
+  {
+    std::ifstream in(std::string(RESC_SOURCE_DIR) +
+                     "/examples/scaled_blocks.res");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  // The example's blocks in a small model.
+  text = text.substr(0, text.find("model scaled_blocks")) + R"res(
+model small {
+  input x: f32[N, 3, 8, 8]
+  conv(8, 3) as stem; relu
+  proj(8) as block1
+  repeat 2 skipinit(8) as block3
+  pooled(16) as block4
+  repeat 2 tied euler(16) as ode
+  maxpool(2)
+  flatten
+  dense(5) as fc
+  softmax
+  output probs
+}
+)res";
+  auto m = res::codegen::testing::fromRes(text);
+  ASSERT_TRUE(m->module);
+  mlir::PassManager pm(m->context.get());
+  pm.addPass(res::createGenerateGradients());
+  ASSERT_TRUE(succeeded(pm.run(*m->module))) << m->diagnostics;
+  CompileOptions options;
+  options.cache = res::codegen::testing::sharedCache();
+  options.function = "small_train";
+  auto compiled = CompiledModel::compile(*m->module, options);
+  ASSERT_TRUE(succeeded(compiled)) << m->diagnostics;
+
+  mlir::func::FuncOp fn;
+  for (auto f : m->module->getOps<mlir::func::FuncOp>())
+    if (f.getName() == "small_train")
+      fn = f;
+  ASSERT_TRUE(fn);
+  // Which result is the gradient of which parameter.
+  std::vector<std::pair<std::string, unsigned>> grads;
+  for (unsigned i = 0; i < fn.getNumResults(); ++i) {
+    auto role = fn.getResultAttrOfType<mlir::StringAttr>(i, "res.role");
+    auto name = fn.getResultAttrOfType<mlir::StringAttr>(i, "res.name");
+    if (role && name && role.getValue() == "param_grad")
+      grads.push_back({name.getValue().str(), i});
+  }
+  ASSERT_GE(grads.size(), 10u);
+
+  unsigned inputGrad = fn.getNumResults();
+  for (unsigned i = 0; i < fn.getNumResults(); ++i)
+    if (auto role = fn.getResultAttrOfType<mlir::StringAttr>(i, "res.role"))
+      if (role.getValue() == "input_grad")
+        inputGrad = i;
+  ASSERT_LT(inputGrad, fn.getNumResults());
+
+  resc::TensorMap params = res::codegen::testing::seededParams(*m->module);
+  for (int64_t N : {1, 3}) {
+    resc::Tensor x = toTensor(random({N, 3, 8, 8}, 50));
+    resc::Tensor dy = toTensor(random({N, 5}, 51));
+    auto base = compiled->run({x, dy}, params);
+    ASSERT_TRUE(succeeded(base)) << m->diagnostics;
+    auto objective = [&](const resc::TensorMap &p) {
+      auto out = compiled->run({x, dy}, p);
+      EXPECT_TRUE(succeeded(out)) << m->diagnostics;
+      double f = 0;
+      for (size_t i = 0; i < dy.data.size(); ++i)
+        f += double((*out)[0].data[i]) * double(dy.data[i]);
+      return f;
+    };
+    // The input's gradient, at three entries.
+    {
+      const resc::Tensor &g = (*base)[inputGrad];
+      ASSERT_EQ(g.shape, x.shape);
+      double scale = 0;
+      for (float v : g.data)
+        scale = std::max(scale, std::abs(double(v)));
+      for (size_t k : {size_t(5), g.data.size() / 2, g.data.size() - 3}) {
+        const float h = 5e-4f;
+        auto at = [&](float delta) {
+          std::vector<resc::Tensor> in = {x, dy};
+          in[0].data[k] += delta;
+          auto out = compiled->run(in);
+          EXPECT_TRUE(succeeded(out)) << m->diagnostics;
+          double f = 0;
+          for (size_t i = 0; i < dy.data.size(); ++i)
+            f += double((*out)[0].data[i]) * double(dy.data[i]);
+          return f;
+        };
+        double fd = (at(h) - at(-h)) / (2 * double(h));
+        EXPECT_NEAR(g.data[k], fd, 2e-2 * scale + 1e-4)
+            << "x[" << k << "] at batch " << N;
+      }
+    }
+    // Three entries of every parameter gradient.
+    for (auto [name, result] : grads) {
+      const resc::Tensor &g = (*base)[result];
+      ASSERT_EQ(g.shape, params.at(name).shape) << name;
+      double scale = 0;
+      for (float v : g.data)
+        scale = std::max(scale, std::abs(double(v)));
+      for (size_t k : {size_t(0), g.data.size() / 2, g.data.size() - 1}) {
+        const float h = 5e-4f;
+        resc::TensorMap p = params;
+        p.at(name).data[k] += h;
+        double up = objective(p);
+        p.at(name).data[k] -= 2 * h;
+        double down = objective(p);
+        double fd = (up - down) / (2 * double(h));
+        EXPECT_NEAR(g.data[k], fd, 2e-2 * scale + 1e-4)
+            << name << "[" << k << "] at batch " << N;
+      }
+    }
   }
 }
 
