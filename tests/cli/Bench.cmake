@@ -19,8 +19,6 @@ resc_test(bench_bad_warmup ARGS bench ${in}/tiny.mlir --warmup -1 RC 2
   ERR "^resc: error: --warmup: must be an integer of at least 0, got '-1'")
 resc_test(bench_not_a_number ARGS bench ${in}/tiny.mlir --repeat many RC 2
   ERR "^resc: error: --repeat: must be an integer of at least 1, got 'many'")
-resc_test(bench_no_train ARGS bench ${in}/tiny.mlir --train RC 2
-  ERR "^resc: error: .*--train")
 
 add_test(NAME resc.bench_json
   COMMAND ${CMAKE_COMMAND} -DRESC=$<TARGET_FILE:resc> -DMODEL=${in}/tiny.mlir
