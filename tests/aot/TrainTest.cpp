@@ -91,11 +91,11 @@ void step(resc_model *model, std::vector<float> &y, std::vector<float> &dx) {
   dx.assign(x.data.size(), 0.0f);
   const float *in = x.data.data();
   float *out = y.data();
-  ASSERT_EQ(resc_model_train_forward(model, &in, kBatch, &out), RESC_OK)
+  ASSERT_EQ(tiny_train_train_forward(model, &in, kBatch, &out), RESC_OK)
       << resc_model_error_message(model);
   const float *g = dy.data.data();
   float *gx = dx.data();
-  ASSERT_EQ(resc_model_backward(model, &g, &gx), RESC_OK)
+  ASSERT_EQ(tiny_train_backward(model, &g, &gx), RESC_OK)
       << resc_model_error_message(model);
 }
 
@@ -153,7 +153,7 @@ TEST(AotTrain, SgdStepsAgreeWithAFreshInstanceOfTheSavedWeights) {
     if (p.trainable)
       for (int64_t i = 0; i < p.count; ++i)
         p.data[i] -= 0.05f * p.grad[i];
-  ASSERT_EQ(resc_model_parameters_changed(inst.model), RESC_OK);
+  ASSERT_EQ(tiny_train_parameters_changed(inst.model), RESC_OK);
   std::string saved = testing::TempDir() + "/aot_train_step1.safetensors";
   ASSERT_EQ(resc_model_save_weights(inst.model, saved.c_str()), RESC_OK)
       << resc_model_error_message(inst.model);
