@@ -1,6 +1,6 @@
 # resc_add_model(<target> MODEL <file.res>
 #                [WEIGHTS <file.safetensors>] [TARGET_STRING <halide target>]
-#                [NAME <c identifier>] [OPT_LEVEL <0-2>])
+#                [NAME <c identifier>] [OPT_LEVEL <0-2>] [TRAIN])
 #
 # Compiles a model with `resc compile` at build time and makes <target> an
 # imported static library of it, so that an app does
@@ -9,12 +9,15 @@
 # resc's AOT runtime with it. Like Halide's add_halide_library, the
 # compilation reruns when the model, the weights or resc change.
 #
+# TRAIN compiles the training entries too (`resc compile --train`,
+# docs/aot.md "Training libraries").
+#
 # Several models may be linked into one app: each library carries a Halide
 # runtime whose symbols are weak, and the linker keeps one (docs/aot.md).
 include_guard(GLOBAL)
 
 function(resc_add_model target)
-  cmake_parse_arguments(ARG "" "MODEL;WEIGHTS;TARGET_STRING;NAME;OPT_LEVEL"
+  cmake_parse_arguments(ARG "TRAIN" "MODEL;WEIGHTS;TARGET_STRING;NAME;OPT_LEVEL"
                         "" ${ARGN})
   if(NOT ARG_MODEL)
     message(FATAL_ERROR "resc_add_model(${target}): MODEL is required")
@@ -53,6 +56,9 @@ function(resc_add_model target)
     get_filename_component(weights ${ARG_WEIGHTS} ABSOLUTE)
     list(APPEND args --weights ${weights})
     list(APPEND depends ${weights})
+  endif()
+  if(ARG_TRAIN)
+    list(APPEND args --train)
   endif()
   if(DEFINED ARG_OPT_LEVEL)
     list(APPEND args -O${ARG_OPT_LEVEL})

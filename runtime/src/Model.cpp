@@ -146,10 +146,32 @@ struct resc_model {
   resc_status useEmbedded();
   resc_status run(const float *const *inputs, int64_t batch,
                   float *const *outputs);
-  resc_status execute(const std::vector<StepRec> &steps,
+  resc_status execute(const ModelPlan &p, const std::vector<StepRec> &steps,
                       std::vector<float *> &ptr, int64_t batch);
-  resc_status call(const StepRec &step, std::vector<float *> &ptr,
-                   int64_t batch);
+  resc_status call(const ModelPlan &p, const StepRec &step,
+                   std::vector<float *> &ptr, int64_t batch);
+
+  // Training libraries: the instance's own raw parameters (what an
+  // optimiser updates), their gradients, and the state kept between
+  // train_forward and backward.
+  resc::TensorMap raw;
+  std::map<std::string, std::vector<float>> grads;
+  /// The packed inference weights are stale (parameters changed).
+  bool stale = false;
+  Arena trainArena;
+  /// Storage of the training plan's inputs, outputs and unbatched tensors
+  /// by slot: the backward pass may read any of them.
+  std::vector<std::vector<float>> trainOwned;
+  std::vector<float *> trainPtr;
+  std::vector<res::codegen::AlignedFloats> trainPacked;
+  int64_t trainedBatch = 0;
+
+  resc_status initTraining(const resc::TensorMap *tensors);
+  resc_status requireTraining();
+  resc_status trainForward(const float *const *inputs, int64_t batch,
+                           float *const *outputs);
+  resc_status backward(const float *const *gradOutputs, float *const *gradIn);
+  resc_status repack();
 };
 
 resc_status
@@ -216,9 +238,9 @@ resc_status resc_model::useEmbedded() {
   return RESC_OK;
 }
 
-resc_status resc_model::call(const StepRec &step, std::vector<float *> &ptr,
-                             int64_t batch) {
-  const KernelRec &k = plan.kernels[step.kernel];
+resc_status resc_model::call(const ModelPlan &p, const StepRec &step,
+                             std::vector<float *> &ptr, int64_t batch) {
+  const KernelRec &k = p.kernels[step.kernel];
   const size_t n = k.operands.size() + 1;
   // Dense buffers: extents innermost first, the batch outermost.
   std::vector<halide_buffer_t> bufs(n);
@@ -228,7 +250,7 @@ resc_status resc_model::call(const StepRec &step, std::vector<float *> &ptr,
     const bool isResult = i + 1 == n;
     const std::vector<int64_t> &extents =
         isResult ? k.result : k.operands[i].extents;
-    const bool batched = isResult || k.operands[i].batched;
+    const bool batched = isResult ? k.resultBatched : k.operands[i].batched;
     halide_buffer_t &b = bufs[i];
     b = halide_buffer_t();
     b.host = reinterpret_cast<uint8_t *>(isResult ? ptr[step.result]
@@ -255,7 +277,7 @@ resc_status resc_model::call(const StepRec &step, std::vector<float *> &ptr,
     if (gpu) {
       const bool isResult = i + 1 == n;
       const int slot = isResult ? step.result : step.operands[i];
-      const int kind = plan.slots[slot].kind;
+      const int kind = p.slots[slot].kind;
       using Role = resc::aot::DeviceBuffers::Role;
       Role role = kind == format::SlotParam   ? Role::Parameter
                   : kind == format::SlotInput ? Role::Input
@@ -294,11 +316,12 @@ resc_status resc_model::call(const StepRec &step, std::vector<float *> &ptr,
   return RESC_OK;
 }
 
-resc_status resc_model::execute(const std::vector<StepRec> &steps,
+resc_status resc_model::execute(const ModelPlan &p,
+                                const std::vector<StepRec> &steps,
                                 std::vector<float *> &ptr, int64_t batch) {
   for (const StepRec &step : steps) {
     if (step.kind == format::StepCall) {
-      if (resc_status s = call(step, ptr, batch))
+      if (resc_status s = call(p, step, ptr, batch))
         return s;
       continue;
     }
@@ -310,7 +333,7 @@ resc_status resc_model::execute(const std::vector<StepRec> &steps,
       float *dst = home[(i + 1) % 2];
       ptr[step.arg] = cur;
       ptr[step.yield] = dst;
-      if (resc_status s = execute(step.body, ptr, batch))
+      if (resc_status s = execute(p, step.body, ptr, batch))
         return s;
       cur = dst;
     }
@@ -341,6 +364,9 @@ resc_status resc_model::run(const float *const *inputs, int64_t batch,
     if (!outputs[i])
       return fail(RESC_ERROR_NULL_POINTER,
                   "output '" + plan.outputs[i].name + "' is NULL");
+  if (stale)
+    if (resc_status s = repack())
+      return s;
   if (!arena.reserve(size_t(batch * std::max<int64_t>(plan.arenaPerSample, 1))))
     return fail(RESC_ERROR_OUT_OF_MEMORY,
                 "cannot allocate the arena of " +
@@ -368,7 +394,7 @@ resc_status resc_model::run(const float *const *inputs, int64_t batch,
     }
   }
   error.clear();
-  resc_status status = execute(plan.steps, ptr, batch);
+  resc_status status = execute(plan, plan.steps, ptr, batch);
   if (gpu) {
     // The outputs come back from the device; nothing else does.
     for (size_t i = 0; i < plan.slots.size() && status == RESC_OK; ++i)
@@ -384,6 +410,205 @@ resc_status resc_model::run(const float *const *inputs, int64_t batch,
     device.endRun(&context);
   }
   return status;
+}
+
+resc_status resc_model::initTraining(const resc::TensorMap *tensors) {
+  const ModelPlan &t = *plan.train;
+  for (const resc::aot::TrainParamRec &p : t.trainParams) {
+    resc::Tensor copy(p.shape);
+    if (tensors) {
+      auto it = tensors->find(p.name);
+      if (it == tensors->end() || it->second.shape != p.shape)
+        return fail(RESC_ERROR_WEIGHTS, "missing or mis-shaped parameter '" +
+                                            p.name + "' (the model expects " +
+                                            shapeString(p.shape) + ")");
+      copy.data = it->second.data;
+    } else {
+      if (!def->weights || p.embeddedOffset < 0 ||
+          uint64_t(p.embeddedOffset + p.count) > def->weights_floats)
+        return fail(RESC_ERROR_WEIGHTS,
+                    std::string("model '") + def->name +
+                        "' has no embedded raw parameter '" + p.name + "'");
+      copy.data.assign(def->weights + p.embeddedOffset,
+                       def->weights + p.embeddedOffset + p.count);
+    }
+    raw[p.name] = std::move(copy);
+    if (p.trainable)
+      grads[p.name].assign(size_t(p.count), 0.0f);
+  }
+  trainOwned.assign(t.slots.size(), {});
+  for (size_t i = 0; i < t.slots.size(); ++i)
+    if (!t.slots[i].batched && t.slots[i].kind == format::SlotActivation)
+      trainOwned[i].assign(size_t(t.slots[i].perSample), 0.0f);
+  return RESC_OK;
+}
+
+resc_status resc_model::requireTraining() {
+  if (!plan.train)
+    return fail(RESC_ERROR_INVALID_ARGUMENT,
+                std::string("model '") + def->name +
+                    "': this library was compiled without --train");
+  if (gpu)
+    return fail(RESC_ERROR_INVALID_ARGUMENT,
+                "the training entries run on CPU targets only");
+  return RESC_OK;
+}
+
+resc_status resc_model::repack() {
+  if (resc_status s = loadWeights(raw, {}, "the instance's parameters"))
+    return s;
+  stale = false;
+  return RESC_OK;
+}
+
+resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
+                                     float *const *outputs) {
+  if (resc_status s = requireTraining())
+    return s;
+  const ModelPlan &t = *plan.train;
+  if (batch < 1)
+    return fail(RESC_ERROR_INVALID_ARGUMENT,
+                "batch must be at least 1, got " + std::to_string(batch));
+  if (batch > ((int64_t(1) << 31) - 1) / t.largestPerSample)
+    return fail(RESC_ERROR_INVALID_ARGUMENT,
+                "batch " + std::to_string(batch) + " is too large");
+  if (!inputs || !outputs)
+    return fail(RESC_ERROR_NULL_POINTER,
+                inputs ? "outputs is NULL" : "inputs is NULL");
+  for (size_t i = 0; i < plan.inputs.size(); ++i)
+    if (!inputs[i])
+      return fail(RESC_ERROR_NULL_POINTER,
+                  "input '" + plan.inputs[i].name + "' is NULL");
+  for (size_t i = 0; i < plan.outputs.size(); ++i)
+    if (!outputs[i])
+      return fail(RESC_ERROR_NULL_POINTER,
+                  "output '" + plan.outputs[i].name + "' is NULL");
+  trainedBatch = 0;
+  // The forward convolutions read packed weights: packed again from the
+  // parameters as they are now, so an optimiser's update needs no call.
+  trainPacked.resize(t.recipes.size());
+  res::codegen::ParamLookup lookup =
+      [&](const std::string &name) -> const resc::Tensor * {
+    auto it = raw.find(name);
+    return it == raw.end() ? nullptr : &it->second;
+  };
+  for (size_t i = 0; i < t.recipes.size(); ++i) {
+    if (t.recipes[i].recipe.kind == res::codegen::PackRecipe::Raw)
+      continue;
+    std::string message;
+    if (!res::codegen::packParam(t.recipes[i].recipe, lookup, trainPacked[i],
+                                 message))
+      return fail(RESC_ERROR_WEIGHTS,
+                  "cannot prepare the training weights: " + message);
+    if (int64_t(trainPacked[i].size()) != t.recipes[i].floats)
+      return fail(RESC_ERROR_BAD_LIBRARY,
+                  "a packed training parameter has " +
+                      std::to_string(trainPacked[i].size()) +
+                      " values, expected " +
+                      std::to_string(t.recipes[i].floats));
+  }
+  if (!trainArena.reserve(
+          size_t(batch * std::max<int64_t>(t.arenaPerSample, 1))))
+    return fail(RESC_ERROR_OUT_OF_MEMORY,
+                "cannot allocate the training arena of " +
+                    std::to_string(batch * t.arenaPerSample * 4) + " bytes");
+  trainPtr.assign(t.slots.size(), nullptr);
+  for (size_t i = 0; i < t.slots.size(); ++i) {
+    const resc::aot::SlotRec &s = t.slots[i];
+    switch (s.kind) {
+    case format::SlotActivation:
+      if (!s.batched)
+        trainPtr[i] = trainOwned[i].data();
+      else if (s.offset >= 0)
+        trainPtr[i] = trainArena.data + batch * s.offset;
+      break;
+    case format::SlotParam:
+      trainPtr[i] =
+          t.recipes[s.index].recipe.kind == res::codegen::PackRecipe::Raw
+              ? raw[t.recipes[s.index].recipe.weight].data.data()
+              : trainPacked[s.index].data();
+      break;
+    case format::SlotInput:
+      // Inputs are copied: the backward pass reads them after the caller's
+      // buffers may have changed. Output gradients come with backward.
+      if (size_t(s.index) < plan.inputs.size()) {
+        trainOwned[i].assign(inputs[s.index],
+                             inputs[s.index] + batch * s.perSample);
+        trainPtr[i] = trainOwned[i].data();
+      }
+      break;
+    case format::SlotOutput: {
+      const uint8_t role = t.roles[s.index];
+      if (role == format::RoleParamGrad) {
+        trainPtr[i] = grads[t.outputs[s.index].name].data();
+      } else {
+        trainOwned[i].resize(
+            size_t(s.batched ? batch * s.perSample : s.perSample));
+        trainPtr[i] = trainOwned[i].data();
+      }
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  error.clear();
+  if (resc_status s = execute(t, t.steps, trainPtr, batch))
+    return s;
+  // Outputs to the caller; new running statistics into the parameters.
+  for (size_t i = 0; i < t.outputs.size(); ++i) {
+    const int32_t slot = t.outputs[i].slot;
+    const std::vector<float> &v = trainOwned[slot];
+    if (t.roles[i] == format::RoleOutput && i < plan.outputs.size())
+      std::copy(v.begin(), v.end(), outputs[i]);
+    else if (t.roles[i] == format::RoleRunningStat) {
+      std::vector<float> &dst = raw[t.outputs[i].name].data;
+      std::copy(v.begin(), v.begin() + dst.size(), dst.begin());
+      stale = true;
+    }
+  }
+  trainedBatch = batch;
+  return RESC_OK;
+}
+
+resc_status resc_model::backward(const float *const *gradOutputs,
+                                 float *const *gradInputs) {
+  if (resc_status s = requireTraining())
+    return s;
+  const ModelPlan &t = *plan.train;
+  if (trainedBatch == 0)
+    return fail(RESC_ERROR_INVALID_ARGUMENT,
+                "backward needs a train_forward first (each backward "
+                "consumes the activations of one train_forward)");
+  if (!gradOutputs)
+    return fail(RESC_ERROR_NULL_POINTER, "grad_outputs is NULL");
+  for (size_t i = 0; i < plan.outputs.size(); ++i)
+    if (!gradOutputs[i])
+      return fail(RESC_ERROR_NULL_POINTER, "the gradient of output '" +
+                                               plan.outputs[i].name +
+                                               "' is NULL");
+  const int64_t batch = trainedBatch;
+  for (size_t i = 0; i < t.slots.size(); ++i) {
+    const resc::aot::SlotRec &s = t.slots[i];
+    if (s.kind == format::SlotInput && size_t(s.index) >= plan.inputs.size())
+      trainPtr[i] =
+          const_cast<float *>(gradOutputs[s.index - plan.inputs.size()]);
+  }
+  // The arena's saved activations are overwritten as the pass goes.
+  trainedBatch = 0;
+  error.clear();
+  if (resc_status s = execute(t, t.backward, trainPtr, batch))
+    return s;
+  size_t input = 0;
+  for (size_t i = 0; i < t.outputs.size(); ++i)
+    if (t.roles[i] == format::RoleInputGrad) {
+      if (gradInputs && gradInputs[input]) {
+        const std::vector<float> &v = trainOwned[t.outputs[i].slot];
+        std::copy(v.begin(), v.end(), gradInputs[input]);
+      }
+      ++input;
+    }
+  return RESC_OK;
 }
 
 extern "C" {
@@ -428,8 +653,12 @@ resc_status resc_model_create(const resc_model_def *def,
                     source, tensors, others, message);
       status = read ? model->loadWeights(tensors, others, source)
                     : model->fail(RESC_ERROR_WEIGHTS, message);
+      if (status == RESC_OK && model->plan.train)
+        status = model->initTraining(&tensors);
     } else {
       status = model->useEmbedded();
+      if (status == RESC_OK && model->plan.train)
+        status = model->initTraining(nullptr);
     }
   } catch (const std::bad_alloc &) {
     status = model->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
@@ -692,6 +921,92 @@ resc_status resc_model_profile_row(const resc_model *model, size_t row,
   *calls = r.calls;
   *seconds = r.seconds;
   *flops = r.flops;
+  return RESC_OK;
+}
+
+resc_status resc_model_train_forward(resc_model *model,
+                                     const float *const *inputs, int64_t batch,
+                                     float *const *outputs) {
+  RESC_CHECK_MODEL(model, true);
+  std::lock_guard<std::mutex> lock(model->mutex);
+  try {
+    return model->trainForward(inputs, batch, outputs);
+  } catch (const std::bad_alloc &) {
+    return model->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+resc_status resc_model_backward(resc_model *model,
+                                const float *const *grad_outputs,
+                                float *const *grad_inputs) {
+  RESC_CHECK_MODEL(model, true);
+  std::lock_guard<std::mutex> lock(model->mutex);
+  try {
+    return model->backward(grad_outputs, grad_inputs);
+  } catch (const std::bad_alloc &) {
+    return model->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+resc_status resc_model_num_parameters(const resc_model *model, size_t *count) {
+  RESC_CHECK_MODEL(model, count);
+  auto *m = const_cast<resc_model *>(model);
+  std::lock_guard<std::mutex> lock(m->mutex);
+  if (resc_status s = m->requireTraining())
+    return s;
+  *count = model->plan.train->trainParams.size();
+  return RESC_OK;
+}
+
+resc_status resc_model_parameter(resc_model *model, size_t index,
+                                 const char **name, float **data,
+                                 const float **grad, int64_t *count,
+                                 int32_t *trainable) {
+  RESC_CHECK_MODEL(model, name && data && grad && count && trainable);
+  std::lock_guard<std::mutex> lock(model->mutex);
+  if (resc_status s = model->requireTraining())
+    return s;
+  const auto &params = model->plan.train->trainParams;
+  if (index >= params.size())
+    return model->fail(RESC_ERROR_INVALID_ARGUMENT,
+                       "parameter index " + std::to_string(index) +
+                           " is out of range (the model has " +
+                           std::to_string(params.size()) + ")");
+  const resc::aot::TrainParamRec &p = params[index];
+  *name = p.name.c_str();
+  *data = model->raw[p.name].data.data();
+  auto g = model->grads.find(p.name);
+  *grad = g == model->grads.end() ? nullptr : g->second.data();
+  *count = p.count;
+  *trainable = p.trainable ? 1 : 0;
+  return RESC_OK;
+}
+
+resc_status resc_model_parameters_changed(resc_model *model) {
+  RESC_CHECK_MODEL(model, true);
+  std::lock_guard<std::mutex> lock(model->mutex);
+  if (resc_status s = model->requireTraining())
+    return s;
+  try {
+    return model->repack();
+  } catch (const std::bad_alloc &) {
+    return model->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
+}
+
+resc_status resc_model_save_weights(const resc_model *model, const char *path) {
+  RESC_CHECK_MODEL(model, path);
+  auto *m = const_cast<resc_model *>(model);
+  std::lock_guard<std::mutex> lock(m->mutex);
+  if (resc_status s = m->requireTraining())
+    return s;
+  std::string message;
+  try {
+    if (!resc::writeSafetensors(path, m->raw, message))
+      return m->fail(RESC_ERROR_WEIGHTS, message);
+  } catch (const std::bad_alloc &) {
+    return m->fail(RESC_ERROR_OUT_OF_MEMORY, "out of memory");
+  }
   return RESC_OK;
 }
 

@@ -5,14 +5,23 @@
 //
 // Layout (little-endian; strings are u32 length + bytes; dims are u32 count
 // + i64 each):
-//   "RESCPLN1"
-//   i64 arenaPerSample
-//   u32 slots    { u32 kind, i32 index, i64 offset, dims }
+//   "RESCPLN2"
 //   u32 kernels  { string key, f64 flopsPerSample,
-//                  u32 operands { u8 batched, dims extents }, dims result }
+//                  u32 operands { u8 batched, dims extents },
+//                  u8 resultBatched, dims result }
 //                (extents are Halide's, innermost first and without the
 //                batch, which batched buffers add as their outermost dim:
 //                the compiler resolves layouts so the runtime need not)
+//   the inference section, then u8 hasTraining and, when 1, the training
+//   section followed by
+//     backward steps (the part of the training plan that reads the output
+//                 gradients; the section's steps are the training forward)
+//     u32 roles  { u8 role }  (one per training output, RoleKind)
+//     u32 trainParams { string name, dims shape, u8 trainable,
+//                       i64 embeddedOffset (raw C-order floats; -1: none) }
+// A section:
+//   i64 arenaPerSample
+//   u32 slots    { u32 kind, i32 index, i64 offset, u8 batched, dims }
 //   steps        (u32 count, then each: u8 kind;
 //                 call: i32 kernel, u32 n, i32 operands[n], i32 result,
 //                       string layer;
@@ -34,7 +43,7 @@
 namespace resc {
 namespace format {
 
-constexpr char kPlanMagic[] = "RESCPLN1";
+constexpr char kPlanMagic[] = "RESCPLN2";
 constexpr size_t kPlanMagicSize = 8;
 
 // Values of the enums in the plan, fixed here rather than taken from the
@@ -52,7 +61,15 @@ enum RecipeKind : uint32_t {
   RecipeDenseWeight = 1,
   RecipeBias = 2,
   RecipeBatchNormScale = 3,
-  RecipeBatchNormShift = 4
+  RecipeBatchNormShift = 4,
+  RecipeRaw = 5
+};
+/// What a training output is (the `res.role` of the training function).
+enum RoleKind : uint8_t {
+  RoleOutput = 0,
+  RoleInputGrad = 1,
+  RoleParamGrad = 2,
+  RoleRunningStat = 3
 };
 
 class Writer {

@@ -100,29 +100,9 @@ bool readNamed(Reader &r, std::vector<NamedShape> &out, bool withSlot) {
   return r.ok;
 }
 
-} // namespace
-
-bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
-               ModelPlan &plan, std::string &error) {
-  error = "the library's plan is malformed (truncated or of another resc "
-          "version)";
-  if (!bytes || size < format::kPlanMagicSize ||
-      std::memcmp(bytes, format::kPlanMagic, format::kPlanMagicSize) != 0)
-    return false;
-  Reader r(bytes + format::kPlanMagicSize, size - format::kPlanMagicSize);
-  plan.arenaPerSample = r.i64();
-
-  plan.slots.resize(r.count(20));
-  for (SlotRec &s : plan.slots) {
-    s.kind = r.u32();
-    s.index = r.i32();
-    s.offset = r.i64();
-    s.perSample = product(r.dims());
-    if (s.perSample < 0)
-      return false;
-  }
-  plan.kernels.resize(r.count(16));
-  for (KernelRec &k : plan.kernels) {
+bool readKernels(Reader &r, std::vector<KernelRec> &kernels) {
+  kernels.resize(r.count(16));
+  for (KernelRec &k : kernels) {
     k.key = r.str();
     k.flopsPerSample = r.f64();
     k.operands.resize(r.count(5));
@@ -130,7 +110,24 @@ bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
       o.batched = r.u8() != 0;
       o.extents = r.dims();
     }
+    k.resultBatched = r.u8() != 0;
     k.result = r.dims();
+  }
+  return r.ok;
+}
+
+/// One section (ModelFormat.h), checked against the kernels in `plan`.
+bool readSection(Reader &r, ModelPlan &plan, std::string &error) {
+  plan.arenaPerSample = r.i64();
+  plan.slots.resize(r.count(21));
+  for (SlotRec &s : plan.slots) {
+    s.kind = r.u32();
+    s.index = r.i32();
+    s.offset = r.i64();
+    s.batched = r.u8() != 0;
+    s.perSample = product(r.dims());
+    if (s.perSample < 0)
+      return false;
   }
   if (!r.ok || !readSteps(r, plan.steps, 0))
     return false;
@@ -139,7 +136,7 @@ bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
   for (RecipeRec &rec : plan.recipes) {
     res::codegen::PackRecipe &p = rec.recipe;
     uint32_t kind = r.u32();
-    if (kind > format::RecipeBatchNormShift)
+    if (kind > format::RecipeRaw)
       return false;
     p.kind = res::codegen::PackRecipe::Kind(kind);
     p.weight = r.str();
@@ -158,20 +155,15 @@ bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
     rec.floats = r.i64();
   }
   if (!readNamed(r, plan.params, false) || !readNamed(r, plan.inputs, true) ||
-      !readNamed(r, plan.outputs, true) || !r.atEnd())
+      !readNamed(r, plan.outputs, true))
     return false;
 
-  // Cross-references, so that running needs no checks.
-  if (plan.kernels.size() != numKernels) {
-    error = "the library's plan names " + std::to_string(plan.kernels.size()) +
-            " kernels but it has " + std::to_string(numKernels);
-    return false;
-  }
   for (const SlotRec &s : plan.slots) {
     bool ok = true;
     switch (s.kind) {
     case format::SlotActivation:
-      ok = s.offset < 0 || (s.offset + s.perSample <= plan.arenaPerSample);
+      ok = !s.batched || s.offset < 0 ||
+           (s.offset + s.perSample <= plan.arenaPerSample);
       break;
     case format::SlotParam:
       ok = s.index >= 0 && size_t(s.index) < plan.recipes.size();
@@ -197,7 +189,78 @@ bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
       if (io.slot < 0 || size_t(io.slot) >= plan.slots.size() ||
           io.shape.empty() || io.shape.size() > 8)
         return false;
-  if (!checkSteps(plan, plan.steps, error))
+  return checkSteps(plan, plan.steps, error);
+}
+
+/// The training section and what follows it.
+bool readTraining(Reader &r, ModelPlan &plan, std::string &error) {
+  auto train = std::make_shared<ModelPlan>();
+  train->kernels = plan.kernels;
+  if (!readSection(r, *train, error) || !readSteps(r, train->backward, 0) ||
+      !checkSteps(*train, train->backward, error))
+    return false;
+  train->roles.resize(r.count(1));
+  for (uint8_t &role : train->roles)
+    if ((role = r.u8()) > format::RoleRunningStat)
+      return false;
+  if (train->roles.size() != train->outputs.size())
+    return false;
+  train->trainParams.resize(r.count(17));
+  for (TrainParamRec &p : train->trainParams) {
+    p.name = r.str();
+    p.shape = r.dims();
+    p.trainable = r.u8() != 0;
+    p.embeddedOffset = r.i64();
+    p.count = product(p.shape);
+    if (p.count < 0)
+      return false;
+  }
+  // Raw recipes must name a parameter of the list: the runtime points them
+  // at its copy. (The others are packed from the list at each step.)
+  for (const RecipeRec &rec : train->recipes) {
+    bool found = false;
+    for (const TrainParamRec &p : train->trainParams)
+      found |= p.name == rec.recipe.weight && p.count == rec.floats;
+    if (rec.recipe.kind == res::codegen::PackRecipe::Raw && !found)
+      return false;
+  }
+  for (size_t i = 0; i < train->outputs.size(); ++i) {
+    uint8_t role = train->roles[i];
+    if (role != format::RoleParamGrad && role != format::RoleRunningStat)
+      continue;
+    bool found = false;
+    for (const TrainParamRec &p : train->trainParams)
+      found |= p.name == train->outputs[i].name &&
+               p.count == train->slots[train->outputs[i].slot].perSample;
+    if (!found)
+      return false;
+  }
+  plan.train = std::move(train);
+  return r.ok;
+}
+
+} // namespace
+
+bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
+               ModelPlan &plan, std::string &error) {
+  error = "the library's plan is malformed (truncated or of another resc "
+          "version)";
+  if (!bytes || size < format::kPlanMagicSize ||
+      std::memcmp(bytes, format::kPlanMagic, format::kPlanMagicSize) != 0)
+    return false;
+  Reader r(bytes + format::kPlanMagicSize, size - format::kPlanMagicSize);
+  if (!readKernels(r, plan.kernels))
+    return false;
+  if (plan.kernels.size() != numKernels) {
+    error = "the library's plan names " + std::to_string(plan.kernels.size()) +
+            " kernels but it has " + std::to_string(numKernels);
+    return false;
+  }
+  if (!readSection(r, plan, error))
+    return false;
+  if (r.u8() != 0 && !readTraining(r, plan, error))
+    return false;
+  if (!r.ok || !r.atEnd())
     return false;
   error.clear();
   return true;

@@ -7,6 +7,7 @@
 #include "compiler/codegen/WeightPacking.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,13 +23,17 @@ struct KernelRec {
   std::string key;
   double flopsPerSample = 0;
   std::vector<OperandRec> operands;
-  std::vector<int64_t> result; // batched
+  bool resultBatched = true;
+  std::vector<int64_t> result; // Halide's extents, as operands
 };
 
 struct SlotRec {
   uint32_t kind = 0;
   int32_t index = -1;
   int64_t offset = -1;
+  /// False for a tensor without a batch dim (a statistic, a weight
+  /// gradient): perSample is then its whole size.
+  bool batched = true;
   int64_t perSample = 0; // floats of one batch element (activations)
 };
 
@@ -55,6 +60,18 @@ struct NamedShape {
   std::vector<int64_t> shape; // inputs/outputs: batch as -1
 };
 
+/// A parameter of a training library, in the raw C-order form the
+/// training kernels read.
+struct TrainParamRec {
+  std::string name;
+  std::vector<int64_t> shape;
+  int64_t count = 0;
+  bool trainable = false;
+  int64_t embeddedOffset = -1;
+};
+
+/// A plan section (the inference plan, or the training one) and the
+/// kernels they share.
 struct ModelPlan {
   int64_t arenaPerSample = 0;
   /// The largest buffer of one batch element (arena, inputs, outputs), to
@@ -65,6 +82,14 @@ struct ModelPlan {
   std::vector<StepRec> steps;
   std::vector<RecipeRec> recipes;
   std::vector<NamedShape> params, inputs, outputs;
+
+  /// Training libraries only (the training section): the backward steps
+  /// (`steps` are the training forward), the role of each output
+  /// (format::RoleKind) and every parameter.
+  std::shared_ptr<ModelPlan> train;
+  std::vector<StepRec> backward;
+  std::vector<uint8_t> roles;
+  std::vector<TrainParamRec> trainParams;
 };
 
 /// Parses and checks `bytes`; false with a message when they are not a

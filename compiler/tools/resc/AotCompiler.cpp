@@ -94,8 +94,8 @@ uint32_t recipeKind(PackRecipe::Kind kind) {
     return format::RecipeBatchNormScale;
   case PackRecipe::BatchNormShift:
     return format::RecipeBatchNormShift;
-  case PackRecipe::Raw: // refused before the plan is written
-    break;
+  case PackRecipe::Raw:
+    return format::RecipeRaw;
   }
   return format::RecipeBias;
 }
@@ -138,27 +138,76 @@ std::vector<std::string> paramsOf(const PackRecipe &r) {
 struct ModelIO {
   int slot;
   std::string name;
-  std::vector<int64_t> shape; // batch as -1
+  std::vector<int64_t> shape; // batch as -1 (unbatched: as declared)
 };
 
 /// Everything that goes into the library besides the kernels.
 struct ModelData {
   std::vector<uint8_t> plan;
   /// Packed weights at 64-byte aligned offsets; empty when some parameter
-  /// is not bound (the library then needs weights at creation).
+  /// is not bound (the library then needs weights at creation). Training
+  /// libraries add the raw parameters after them.
   std::vector<float> weights;
   std::vector<ModelIO> inputs, outputs;
 };
 
-bool buildData(ModuleOp module, func::FuncOp fn, const Plan &plan,
-               ModelData &data) {
-  // Parameters: declared shapes, and the values of bound ones.
+/// One library's worth of kernels, deduplicated by key across the
+/// inference and the training plans.
+struct KernelTable {
+  std::vector<KernelDesc> kernels;
+  std::map<std::string, int> byKey;
+
+  /// Renumbers the calls of `steps` (from `plan`'s kernel list) into the
+  /// table, adding kernels it lacks.
+  void adopt(const Plan &plan, std::vector<Step> &steps) {
+    for (Step &s : steps) {
+      if (s.kind == Step::Loop) {
+        adopt(plan, s.body);
+        continue;
+      }
+      const KernelDesc &k = plan.kernels[s.kernel];
+      auto [it, added] = byKey.try_emplace(k.key(), int(kernels.size()));
+      if (added)
+        kernels.push_back(k);
+      s.kernel = it->second;
+    }
+  }
+};
+
+void writeKernels(format::Writer &w, const std::vector<KernelDesc> &kernels) {
+  w.u32(uint32_t(kernels.size()));
+  for (const KernelDesc &k : kernels) {
+    w.str(k.key());
+    w.f64(k.flopsPerSample());
+    w.u32(uint32_t(k.operands.size()));
+    for (const Operand &o : k.operands) {
+      w.u8(o.batched ? 1 : 0);
+      w.dims(extentsOf(o));
+    }
+    w.u8(k.resultBatched ? 1 : 0);
+    if (!k.resultBatched) {
+      // Unbatched results are C order, Halide dims reversed (KernelCache).
+      w.dims(std::vector<int64_t>(k.result.rbegin(), k.result.rend()));
+      continue;
+    }
+    Operand result;
+    result.dims = k.result;
+    result.cOrder = k.kind == KernelKind::FromInternal;
+    w.dims(extentsOf(result));
+  }
+}
+
+/// Declared shapes and bound values of the module's parameters.
+struct ModuleParams {
   std::map<std::string, resc::Tensor> bound;
   std::map<std::string, std::vector<int64_t>> declared;
+};
+
+bool readParams(ModuleOp module, ModuleParams &out) {
   for (auto param : module.getOps<res::ParamOp>()) {
     auto type = cast<RankedTensorType>(param.getType());
     std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-    declared[param.getSymName().str()] = shape;
+    out.declared[param.getSymName().str()] = shape;
     if (auto values = res::boundValues(param)) {
       resc::Tensor t(shape);
       if (int64_t(values->size()) != t.numel()) {
@@ -166,24 +215,42 @@ bool buildData(ModuleOp module, func::FuncOp fn, const Plan &plan,
         return false;
       }
       std::copy(values->begin(), values->end(), t.data.begin());
-      bound.emplace(param.getSymName().str(), std::move(t));
+      out.bound.emplace(param.getSymName().str(), std::move(t));
     }
   }
+  return true;
+}
+
+/// Appends `values` at a 64-byte aligned offset of `weights`; its offset.
+int64_t embed(std::vector<float> &weights, const float *values, size_t n) {
+  weights.resize((weights.size() + 15) / 16 * 16);
+  int64_t offset = int64_t(weights.size());
+  weights.insert(weights.end(), values, values + n);
+  return offset;
+}
+
+/// Writes one plan section (ModelFormat.h): the arena, slots, `steps`,
+/// recipes (packed into `weights` when every parameter is bound), the
+/// parameters they read and the inputs and outputs.
+bool writeSection(format::Writer &w, func::FuncOp fn, const Plan &plan,
+                  const std::vector<Step> &steps, const ModuleParams &params,
+                  std::vector<float> &weights, std::vector<ModelIO> &inputs,
+                  std::vector<ModelIO> &outputs) {
   std::set<std::string> used;
   bool allBound = true;
   for (const PackRecipe &r : plan.params)
     for (const std::string &n : paramsOf(r)) {
       used.insert(n);
-      allBound &= bound.count(n) > 0;
+      allBound &= params.bound.count(n) > 0;
     }
   for (const std::string &n : used)
-    if (!declared.count(n)) {
+    if (!params.declared.count(n)) {
       fn.emitError("the plan reads an undeclared parameter '") << n << "'";
       return false;
     }
 
-  // Recipes, packed now when every parameter is bound.
-  // The packed size of each recipe is its Param slot's size.
+  // The packed size of each recipe is its Param slot's size. Raw recipes
+  // (training) point at the instance's parameters and embed nothing.
   std::vector<int64_t> offsets(plan.params.size(), -1),
       sizes(plan.params.size(), 0);
   for (const Slot &s : plan.slots)
@@ -191,10 +258,12 @@ bool buildData(ModuleOp module, func::FuncOp fn, const Plan &plan,
       sizes[s.index] = perSample(s.dims);
   if (allBound) {
     ParamLookup lookup = [&](const std::string &name) -> const resc::Tensor * {
-      auto it = bound.find(name);
-      return it == bound.end() ? nullptr : &it->second;
+      auto it = params.bound.find(name);
+      return it == params.bound.end() ? nullptr : &it->second;
     };
     for (size_t i = 0; i < plan.params.size(); ++i) {
+      if (plan.params[i].kind == PackRecipe::Raw)
+        continue;
       AlignedFloats packed;
       std::string error;
       if (!packParam(plan.params[i], lookup, packed, error)) {
@@ -206,10 +275,7 @@ bool buildData(ModuleOp module, func::FuncOp fn, const Plan &plan,
             << packed.size() << " values, its kernel expects " << sizes[i];
         return false;
       }
-      // 16 floats: 64-byte alignment, as the JIT's packed weights have.
-      data.weights.resize((data.weights.size() + 15) / 16 * 16);
-      offsets[i] = int64_t(data.weights.size());
-      data.weights.insert(data.weights.end(), packed.begin(), packed.end());
+      offsets[i] = embed(weights, packed.data(), packed.size());
     }
   }
 
@@ -217,40 +283,27 @@ bool buildData(ModuleOp module, func::FuncOp fn, const Plan &plan,
     std::vector<int64_t> shape = {-1};
     const Dims &d = plan.slots[plan.inputs[i]].dims;
     shape.insert(shape.end(), d.begin(), d.end());
-    data.inputs.push_back({plan.inputs[i], inputName(fn, i), shape});
+    inputs.push_back({plan.inputs[i], inputName(fn, i), shape});
   }
   for (size_t i = 0; i < plan.outputs.size(); ++i) {
-    std::vector<int64_t> shape = {-1};
-    const Dims &d = plan.slots[plan.outputs[i]].dims;
-    shape.insert(shape.end(), d.begin(), d.end());
-    data.outputs.push_back({plan.outputs[i], outputName(fn, i), shape});
+    const Slot &slot = plan.slots[plan.outputs[i]];
+    std::vector<int64_t> shape;
+    if (slot.batched)
+      shape.push_back(-1);
+    shape.insert(shape.end(), slot.dims.begin(), slot.dims.end());
+    outputs.push_back({plan.outputs[i], outputName(fn, i), shape});
   }
 
-  format::Writer w;
-  w.raw(format::kPlanMagic, format::kPlanMagicSize);
   w.i64(plan.arenaPerSample);
   w.u32(uint32_t(plan.slots.size()));
   for (const Slot &s : plan.slots) {
     w.u32(slotKind(s.kind));
     w.i32(s.index);
     w.i64(s.offset);
+    w.u8(s.batched ? 1 : 0);
     w.dims(s.dims);
   }
-  w.u32(uint32_t(plan.kernels.size()));
-  for (const KernelDesc &k : plan.kernels) {
-    w.str(k.key());
-    w.f64(k.flopsPerSample());
-    w.u32(uint32_t(k.operands.size()));
-    for (const Operand &o : k.operands) {
-      w.u8(o.batched ? 1 : 0);
-      w.dims(extentsOf(o));
-    }
-    Operand result;
-    result.dims = k.result;
-    result.cOrder = k.kind == KernelKind::FromInternal;
-    w.dims(extentsOf(result));
-  }
-  writeSteps(w, plan.steps);
+  writeSteps(w, steps);
   w.u32(uint32_t(plan.params.size()));
   for (size_t i = 0; i < plan.params.size(); ++i) {
     const PackRecipe &r = plan.params[i];
@@ -272,15 +325,145 @@ bool buildData(ModuleOp module, func::FuncOp fn, const Plan &plan,
   w.u32(uint32_t(used.size()));
   for (const std::string &n : used) {
     w.str(n);
-    w.dims(declared[n]);
+    w.dims(params.declared.at(n));
   }
-  for (const auto *list : {&data.inputs, &data.outputs}) {
+  for (const auto *list : {&inputs, &outputs}) {
     w.u32(uint32_t(list->size()));
     for (const ModelIO &io : *list) {
       w.i32(io.slot);
       w.str(io.name);
       w.dims(io.shape);
     }
+  }
+  return true;
+}
+
+std::string resultAttr(func::FuncOp fn, unsigned index, llvm::StringRef name) {
+  auto attr = fn.getResultAttrOfType<StringAttr>(index, name);
+  return attr ? attr.str() : "";
+}
+
+/// The training function's plan, its steps reordered into the training
+/// forward (every call that does not read the output gradients, directly
+/// or through another call) followed by the backward pass, and its memory
+/// planned in that order: a value the backward part reads stays in the
+/// arena until that read, across the two entry calls.
+struct TrainingPlan {
+  Plan plan;
+  std::vector<Step> forward, backward;
+};
+
+bool splitTraining(func::FuncOp train, unsigned numInputs, TrainingPlan &t) {
+  std::vector<bool> late(t.plan.slots.size(), false);
+  for (size_t i = 0; i < t.plan.slots.size(); ++i) {
+    const Slot &s = t.plan.slots[i];
+    late[i] = s.kind == Slot::Input && s.index >= int(numInputs);
+  }
+  for (const Step &s : t.plan.steps) {
+    if (s.kind == Step::Loop) {
+      train.emitError("the training function has a loop; "
+                      "res-generate-gradients unrolls tied repeats");
+      return false;
+    }
+    bool reads = false;
+    for (int o : s.operands)
+      reads |= late[o];
+    late[s.result] = late[s.result] || reads;
+    (reads ? t.backward : t.forward).push_back(s);
+  }
+  t.plan.steps = t.forward;
+  t.plan.steps.insert(t.plan.steps.end(), t.backward.begin(), t.backward.end());
+  t.plan.planMemory();
+  return true;
+}
+
+bool buildData(ModuleOp module, func::FuncOp fn, Plan &plan,
+               const TrainInput *train, KernelTable &table, ModelData &data) {
+  ModuleParams params;
+  if (!readParams(module, params))
+    return false;
+  table.adopt(plan, plan.steps);
+
+  TrainingPlan tp;
+  ModuleParams trainParams;
+  if (train) {
+    if (failed(lowerToPlan(train->fn, tp.plan)) ||
+        !splitTraining(train->fn, fn.getNumArguments(), tp) ||
+        !readParams(train->fn->getParentOfType<ModuleOp>(), trainParams))
+      return false;
+    table.adopt(tp.plan, tp.forward);
+    table.adopt(tp.plan, tp.backward);
+  }
+
+  format::Writer w;
+  w.raw(format::kPlanMagic, format::kPlanMagicSize);
+  writeKernels(w, table.kernels);
+  if (!writeSection(w, fn, plan, plan.steps, params, data.weights, data.inputs,
+                    data.outputs))
+    return false;
+  w.u8(train ? 1 : 0);
+  if (train) {
+    func::FuncOp trainFn = train->fn;
+    std::vector<ModelIO> inputs, outputs;
+    if (!writeSection(w, train->fn, tp.plan, tp.forward, trainParams,
+                      data.weights, inputs, outputs))
+      return false;
+    writeSteps(w, tp.backward);
+    // Every parameter the training function reads or updates, with the
+    // role its results give it.
+    std::map<std::string, bool> trainable;
+    for (const PackRecipe &r : tp.plan.params)
+      for (const std::string &n : paramsOf(r))
+        trainable.emplace(n, false);
+    w.u32(uint32_t(outputs.size()));
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      std::string role = resultAttr(trainFn, unsigned(i), "res.role");
+      std::string name = resultAttr(trainFn, unsigned(i), "res.name");
+      uint8_t kind = role == "output"         ? format::RoleOutput
+                     : role == "input_grad"   ? format::RoleInputGrad
+                     : role == "param_grad"   ? format::RoleParamGrad
+                     : role == "running_stat" ? format::RoleRunningStat
+                                              : 255;
+      if (kind == 255) {
+        trainFn.emitError("training result ")
+            << i << " has no known res.role ('" << role << "')";
+        return false;
+      }
+      if (kind == format::RoleParamGrad)
+        trainable[name] = true;
+      else if (kind == format::RoleRunningStat)
+        trainable.emplace(name, false);
+      w.u8(kind);
+    }
+    w.u32(uint32_t(trainable.size()));
+    for (const auto &[name, isTrainable] : trainable) {
+      auto shape = trainParams.declared.find(name);
+      if (shape == trainParams.declared.end()) {
+        trainFn.emitError("the training function names an undeclared "
+                          "parameter '")
+            << name << "'";
+        return false;
+      }
+      w.str(name);
+      w.dims(shape->second);
+      w.u8(isTrainable ? 1 : 0);
+      int64_t offset = -1;
+      if (train->weights) {
+        auto it = train->weights->find(name);
+        if (it == train->weights->end()) {
+          trainFn.emitError("the weights have no parameter '") << name << "'";
+          return false;
+        }
+        offset =
+            embed(data.weights, it->second.data.data(), it->second.data.size());
+      }
+      w.i64(offset);
+    }
+    if (train->verbose)
+      llvm::errs() << "resc: training plan: " << tp.forward.size()
+                   << " forward and " << tp.backward.size()
+                   << " backward calls, arena " << tp.plan.arenaPerSample * 4
+                   << " bytes per sample\n";
   }
   data.plan = std::move(w.bytes);
   return true;
@@ -337,7 +520,8 @@ struct ScratchDir {
 
 } // namespace
 
-bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
+bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options,
+                const TrainInput *train) {
   if (!isCIdentifier(options.name)) {
     reportError("--name '" + options.name +
                 "' is not a C identifier (letters, digits, '_')");
@@ -373,33 +557,20 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
   Plan plan;
   if (failed(lowerToPlan(fn, plan)))
     return false;
-  // The library format has no unbatched tensors or run-time weights yet,
-  // which the training ops need; refuse rather than write a wrong plan.
-  for (const Slot &s : plan.slots)
-    if (!s.batched) {
-      fn.emitError("resc compile does not support the training ops yet "
-                   "(tensors without a batch dimension)");
-      return false;
-    }
-  for (const PackRecipe &r : plan.params)
-    if (r.kind == PackRecipe::Raw) {
-      fn.emitError("resc compile does not support the training ops yet "
-                   "(weights read at run time)");
-      return false;
-    }
   ModelData data;
-  if (!buildData(module, fn, plan, data))
+  KernelTable table;
+  if (!buildData(module, fn, plan, train, table, data))
     return false;
   if (options.verbose) {
-    llvm::errs() << "resc: " << plan.kernels.size()
+    llvm::errs() << "resc: " << table.kernels.size()
                  << " distinct kernels (one per layer signature), "
                  << plan.callCount() << " calls per run\n";
     llvm::errs() << "resc: arena " << plan.arenaPerSample * 4
                  << " bytes per sample after reuse ("
                  << plan.unsharedPerSample * 4 << " without)\n";
-    for (size_t i = 0; i < plan.kernels.size(); ++i)
+    for (size_t i = 0; i < table.kernels.size(); ++i)
       llvm::errs() << "  " << options.name << "_k" << i << ": "
-                   << plan.kernels[i].key() << "\n";
+                   << table.kernels[i].key() << "\n";
   }
 
   if (std::error_code ec =
@@ -422,13 +593,13 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
   ensureRecoverableErrors();
   std::vector<std::string> objects;
   const std::string &name = options.name;
-  for (size_t i = 0; i < plan.kernels.size(); ++i) {
+  for (size_t i = 0; i < table.kernels.size(); ++i) {
     if (options.progress) {
       llvm::errs() << "\rresc: compiling kernel " << i + 1 << "/"
-                   << plan.kernels.size() << "\x1b[K";
+                   << table.kernels.size() << "\x1b[K";
       llvm::errs().flush();
     }
-    const KernelDesc &desc = plan.kernels[i];
+    const KernelDesc &desc = table.kernels[i];
     std::string object = scratchFile(name + "_k" + std::to_string(i) + ".o");
     try {
       HalideKernel kernel = buildKernel(desc, kernelTarget);
@@ -466,7 +637,8 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
   info.name = name;
   info.target = target.to_string();
   info.source = options.source;
-  info.numKernels = plan.kernels.size();
+  info.numKernels = table.kernels.size();
+  info.training = train != nullptr;
   info.planPath = scratchFile(name + "_plan.bin");
   info.planSize = data.plan.size();
   info.weightsPath =
@@ -504,7 +676,7 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
   if (!writeText(std::string(header), headerSource(info)))
     return false;
   if (options.verbose)
-    llvm::errs() << "resc: wrote " << archive << " (" << plan.kernels.size()
+    llvm::errs() << "resc: wrote " << archive << " (" << table.kernels.size()
                  << " kernels, "
                  << (data.weights.empty()
                          ? std::string("no embedded weights")

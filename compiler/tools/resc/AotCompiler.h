@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include "resc/Safetensors.h"
+
 #include <string>
 
 namespace resc::cli {
@@ -36,10 +38,20 @@ struct AotOptions {
   bool progress = false;
 };
 
-/// Writes DIR/libNAME.a and DIR/NAME.h for the model `fn` of `module`.
+/// The training function of a `--train` library (res-generate-gradients'
+/// `@m_train`, in a module of its own: the inference module is optimised,
+/// the training one must not be), and the raw weights to embed, if any.
+struct TrainInput {
+  mlir::func::FuncOp fn;
+  const resc::TensorMap *weights = nullptr;
+  bool verbose = false;
+};
+
+/// Writes DIR/libNAME.a and DIR/NAME.h for the model `fn` of `module`, and
+/// with `train` its training entries too, the kernels of both shared.
 /// Problems are reported (diagnostics or `resc: error:`); false on any.
 bool compileAot(mlir::ModuleOp module, mlir::func::FuncOp fn,
-                const AotOptions &options);
+                const AotOptions &options, const TrainInput *train = nullptr);
 
 /// Whether `name` can prefix C symbols ([A-Za-z_][A-Za-z0-9_]*).
 bool isCIdentifier(const std::string &name);

@@ -130,7 +130,20 @@ std::string glueSource(const AotSourceInfo &info) {
      << "resc_status resc_model_output_shape(const resc_model *, size_t, "
         "int32_t *,\n"
      << "                                    int64_t *);\n"
-     << "resc_status resc_set_num_threads(int);\n\n";
+     << "resc_status resc_set_num_threads(int);\n";
+  if (info.training)
+    os << "resc_status resc_model_train_forward(resc_model *, const float "
+          "*const *,\n    int64_t, float *const *);\n"
+       << "resc_status resc_model_backward(resc_model *, const float *const "
+          "*,\n    float *const *);\n"
+       << "resc_status resc_model_num_parameters(const resc_model *, size_t "
+          "*);\n"
+       << "resc_status resc_model_parameter(resc_model *, size_t, const char "
+          "**,\n    float **, const float **, int64_t *, int32_t *);\n"
+       << "resc_status resc_model_parameters_changed(resc_model *);\n"
+       << "resc_status resc_model_save_weights(const resc_model *, const "
+          "char *);\n";
+  os << "\n";
 
   os << "extern const unsigned char " << n << "_plan_data[];\n";
   if (!info.weightsPath.empty())
@@ -201,6 +214,33 @@ std::string glueSource(const AotSourceInfo &info) {
        << check << "  return resc_model_" << io
        << "_shape(model, index, rank, dims);\n}\n";
   }
+  if (info.training)
+    os << "resc_status " << n
+       << "_train_forward(resc_model *model, const float *const *inputs,\n"
+       << "    int64_t batch, float *const *outputs) {\n"
+       << check
+       << "  return resc_model_train_forward(model, inputs, batch, "
+          "outputs);\n}\n"
+       << "resc_status " << n
+       << "_backward(resc_model *model, const float *const *grad_outputs,\n"
+       << "    float *const *grad_inputs) {\n"
+       << check
+       << "  return resc_model_backward(model, grad_outputs, grad_inputs);\n}\n"
+       << "resc_status " << n
+       << "_num_parameters(resc_model *model, size_t *count) {\n"
+       << check << "  return resc_model_num_parameters(model, count);\n}\n"
+       << "resc_status " << n
+       << "_parameter(resc_model *model, size_t index, const char **name,\n"
+       << "    float **data, const float **grad, int64_t *count,\n"
+       << "    int32_t *trainable) {\n"
+       << check
+       << "  return resc_model_parameter(model, index, name, data, grad, "
+          "count,\n      trainable);\n}\n"
+       << "resc_status " << n << "_parameters_changed(resc_model *model) {\n"
+       << check << "  return resc_model_parameters_changed(model);\n}\n"
+       << "resc_status " << n
+       << "_save_weights(resc_model *model, const char *path) {\n"
+       << check << "  return resc_model_save_weights(model, path);\n}\n";
   return os.str();
 }
 
@@ -276,6 +316,25 @@ std::string headerSource(const AotSourceInfo &info) {
        << "resc_status " << n << "_" << io
        << "_shape(resc_model *model, size_t index,\n"
        << "    int32_t *rank, int64_t *dims);\n";
+  if (info.training)
+    os << "\n/* Training (compiled with --train; docs/aot.md, \"Training\n"
+       << " * libraries\"): resc_model_train_forward and the others of\n"
+       << " * resc/resc_runtime.h for instances of this model. */\n"
+       << "resc_status " << n
+       << "_train_forward(resc_model *model, const float *const *inputs,\n"
+       << "    int64_t batch, float *const *outputs);\n"
+       << "resc_status " << n
+       << "_backward(resc_model *model, const float *const *grad_outputs,\n"
+       << "    float *const *grad_inputs);\n"
+       << "resc_status " << n
+       << "_num_parameters(resc_model *model, size_t *count);\n"
+       << "resc_status " << n
+       << "_parameter(resc_model *model, size_t index, const char **name,\n"
+       << "    float **data, const float **grad, int64_t *count,\n"
+       << "    int32_t *trainable);\n"
+       << "resc_status " << n << "_parameters_changed(resc_model *model);\n"
+       << "resc_status " << n
+       << "_save_weights(resc_model *model, const char *path);\n";
   os << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return os.str();
 }

@@ -14,6 +14,8 @@ namespace resc::cli {
 struct AotSourceInfo {
   std::string name, target, source;
   size_t numKernels = 0;
+  /// A --train library: NAME.h declares the training entries too.
+  bool training = false;
   std::string planPath;
   uint64_t planSize = 0;
   /// Empty: no embedded weights.

@@ -5,7 +5,10 @@
 #include "compiler/tools/resc/AotCompiler.h"
 #include "compiler/tools/resc/LoadModel.h"
 
+#include "compiler/passes/Passes.h"
 #include "compiler/weights/ParamBinding.h"
+
+#include "mlir/Pass/PassManager.h"
 
 #include "CLI/CLI.hpp"
 #include "llvm/Support/Path.h"
@@ -59,6 +62,11 @@ CLI::App *addCompileCommand(CLI::App &app, CommonOptions &common,
                   "Prefix of the library's symbols and files, a C identifier "
                   "(default: the file's stem)")
       ->type_name("NAME");
+  cmd->add_flag("--train", options.train,
+                "Also emit the training entries (training forward, "
+                "backward, parameters; docs/aot.md): the training function "
+                "of res-generate-gradients, compiled without -O, shares "
+                "the library's kernels");
   addPipelineOptions(cmd, options.pipeline, /*defaultLevel=*/2);
   cmd->footer("Links with resc's runtime (libresc_aot_runtime.a, "
               "libresc_runtime.a); docs/aot.md describes the API.\n\n"
@@ -90,19 +98,55 @@ int runCompile(const CommonOptions &common, const CompileOptions &options) {
   if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
   mlir::ModuleOp module = session.module();
+  resc::TensorMap params;
   if (!options.weights.empty()) {
-    resc::TensorMap params;
     if (!loadWeights(module, options.weights, common.verbose, params))
       return 1;
+    // A training library keeps the parameters' names in its inference
+    // plan (an optimiser changes them in place, and the plan re-packs
+    // them): the weights are bound only after the pipeline, for embedding.
+    std::string error;
+    if (!options.train && !res::attachValues(module, params, error)) {
+      reportError(error);
+      return 1;
+    }
+  }
+
+  // The training function is generated from the model as written, in a
+  // module of its own: the -O pipeline's inference rewrites (BN folding)
+  // do not hold in training.
+  mlir::OwningOpRef<mlir::ModuleOp> trainModule;
+  TrainInput train;
+  if (options.train) {
+    trainModule = module.clone();
+    mlir::PassManager pm(&session.context());
+    std::string modelName = session.model().getName().str();
+    pm.addPass(res::createGenerateGradients({modelName}));
+    if (mlir::failed(pm.run(*trainModule)))
+      return 1;
+    train.fn =
+        trainModule->lookupSymbol<mlir::func::FuncOp>(modelName + "_train");
+    if (!train.fn) {
+      reportError("res-generate-gradients made no training function for @" +
+                  modelName);
+      return 1;
+    }
+    train.weights = options.weights.empty() ? nullptr : &params;
+    train.verbose = common.verbose;
+  }
+  if (!optimise(session, options.pipeline, common.verbose))
+    return 1;
+  if (options.train && !options.weights.empty()) {
     std::string error;
     if (!res::attachValues(module, params, error)) {
       reportError(error);
       return 1;
     }
   }
-  if (!optimise(session, options.pipeline, common.verbose))
-    return 1;
-  return compileAot(module, session.model(), aot) ? 0 : 1;
+  return compileAot(module, session.model(), aot,
+                    options.train ? &train : nullptr)
+             ? 0
+             : 1;
 }
 
 } // namespace resc::cli

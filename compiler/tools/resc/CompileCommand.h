@@ -17,6 +17,8 @@ struct CompileOptions {
   std::string output;
   std::string target = "host";
   std::string name;
+  /// Also the training entries (res-generate-gradients' training function).
+  bool train = false;
   PipelineOptions pipeline;
 };
 

@@ -149,6 +149,46 @@ resc_status resc_model_profile_row(const resc_model *model, size_t row,
                                    int64_t *calls, double *seconds,
                                    double *flops);
 
+/* Training (libraries compiled with `resc compile --train`; every function
+ * below returns RESC_ERROR_INVALID_ARGUMENT "this library was compiled
+ * without --train" otherwise, and they run on CPU targets only). A step:
+ *   resc_model_train_forward -> the loss's gradient of the outputs ->
+ *   resc_model_backward -> an optimiser over resc_model_parameter's data and
+ *   grad -> resc_model_parameters_changed. docs/aot.md has the details. */
+
+/** Training-mode forward pass (batch norm with the batch statistics). It
+ *  reads the instance's current parameters directly, writes the outputs,
+ *  and writes the new running statistics into the instance's parameters
+ *  (PyTorch's momentum update). The activations the backward pass needs
+ *  stay in the instance until the next backward. */
+resc_status resc_model_train_forward(resc_model *model,
+                                     const float *const *inputs, int64_t batch,
+                                     float *const *outputs);
+/** Backward pass of the last train_forward (an error if there was none
+ *  since the last backward): grad_outputs[i] is the gradient of output i
+ *  (its shape, that batch). Writes the gradient of every input into
+ *  grad_inputs[i] unless grad_inputs or that entry is NULL, and OVERWRITES
+ *  (does not accumulate) the instance's parameter gradients. */
+resc_status resc_model_backward(resc_model *model,
+                                const float *const *grad_outputs,
+                                float *const *grad_inputs);
+/** Every parameter of the model: trainable ones (with a gradient) and
+ *  buffers (running statistics: grad NULL, trainable 0). `data` is the
+ *  instance's own C-order copy, which an optimiser updates in place. */
+resc_status resc_model_num_parameters(const resc_model *model, size_t *count);
+resc_status resc_model_parameter(resc_model *model, size_t index,
+                                 const char **name, float **data,
+                                 const float **grad, int64_t *count,
+                                 int32_t *trainable);
+/** Call after changing parameters in place: re-packs the weights that
+ *  resc_model_run's kernels read (run also does it by itself, lazily, after
+ *  a train_forward updated the running statistics). train_forward and
+ *  backward always read the parameters as they are and need no call. */
+resc_status resc_model_parameters_changed(resc_model *model);
+/** Writes every parameter under its name as safetensors (loadable by
+ *  `resc run --weights` and by resc_model_create). */
+resc_status resc_model_save_weights(const resc_model *model, const char *path);
+
 #ifdef __cplusplus
 }
 #endif
