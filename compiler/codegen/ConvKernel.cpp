@@ -41,13 +41,6 @@ using namespace Halide;
 namespace res {
 namespace codegen {
 
-namespace {
-
-struct Tile {
-  int vectors = 1; // output-channel vectors
-  int pixels = 1;  // pixels of a row
-};
-
 /// The register tile: `vectors` x `pixels` accumulators. Each step of the
 /// reduction loads `vectors` weight vectors and broadcasts `pixels` inputs,
 /// then issues vectors * pixels FMAs; a step costs about the larger of the
@@ -81,8 +74,6 @@ Tile chooseTile(int channelVectors, int width, int registers) {
     }
   return best;
 }
-
-} // namespace
 
 HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
   const Dims &inDims = desc.operands[0].dims; // [CI, H, W]

@@ -119,6 +119,8 @@ struct CompiledModel::Impl {
   };
   std::map<std::string, Param> params;
   std::vector<AlignedFloats> packed;
+  /// Storage of the unbatched activations, by slot (empty for the others).
+  std::vector<AlignedFloats> unbatched;
   bool paramsBound = false;
   Arena arena;
   std::mutex runMutex;
@@ -304,6 +306,10 @@ FailureOr<CompiledModel> CompiledModel::compile(ModuleOp module,
     return failure();
 
   Plan &plan = impl->plan;
+  impl->unbatched.resize(plan.slots.size());
+  for (size_t i = 0; i < plan.slots.size(); ++i)
+    if (plan.slots[i].kind == Slot::Activation && !plan.slots[i].batched)
+      impl->unbatched[i].assign(size_t(plan.slots[i].size()), 0.0f);
   plan.compiled.resize(plan.kernels.size());
   for (size_t i = 0; i < plan.kernels.size(); ++i) {
     if (options.progress)
@@ -374,7 +380,9 @@ CompiledModel::run(const std::vector<resc::Tensor> &inputs,
   Plan &plan = m.plan;
   std::vector<resc::Tensor> outputs;
   for (int s : plan.outputs) {
-    std::vector<int64_t> shape = {batch};
+    std::vector<int64_t> shape;
+    if (plan.slots[s].batched)
+      shape.push_back(batch);
     shape.insert(shape.end(), plan.slots[s].dims.begin(),
                  plan.slots[s].dims.end());
     outputs.emplace_back(shape);
@@ -384,7 +392,9 @@ CompiledModel::run(const std::vector<resc::Tensor> &inputs,
     const Slot &slot = plan.slots[i];
     switch (slot.kind) {
     case Slot::Activation:
-      if (slot.offset >= 0)
+      if (!slot.batched)
+        ptr[i] = m.unbatched[i].data();
+      else if (slot.offset >= 0)
         ptr[i] = m.arena.data + batch * slot.offset;
       break;
     case Slot::Param:

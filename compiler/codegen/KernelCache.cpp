@@ -60,6 +60,8 @@ Buffer<float> CompiledKernel::wrapResult(const KernelDesc &desc, float *data,
   Operand result;
   result.dims = desc.result;
   result.cOrder = desc.kind == KernelKind::FromInternal;
+  if (!desc.resultBatched) // C order, Halide dims reversed
+    result = {false, false, Dims(desc.result.rbegin(), desc.result.rend())};
   return wrap(result, data, batch);
 }
 

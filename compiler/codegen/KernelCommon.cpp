@@ -161,6 +161,8 @@ std::string schedulePointwise(Func out, const std::vector<Var> &vars,
 }
 
 HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
+  if (!desc.resultBatched && desc.kind == KernelKind::FromInternal)
+    return buildGrad(desc, target); // an unbatched model output: a copy
   switch (desc.kind) {
   case KernelKind::Conv:
     return buildConv(desc, target);
@@ -180,6 +182,30 @@ HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
   case KernelKind::ToInternal:
   case KernelKind::FromInternal:
     return buildDataMovement(desc, target);
+  case KernelKind::ConvGradInput:
+  case KernelKind::ConvGradWeight:
+    return buildConvGrad(desc, target);
+  case KernelKind::ChannelMean:
+  case KernelKind::ChannelVar:
+  case KernelKind::ChannelSum:
+  case KernelKind::BatchNormGradSums:
+  case KernelKind::BatchNormGradGamma:
+  case KernelKind::BatchNormGrad:
+  case KernelKind::BatchNormTrain:
+  case KernelKind::Lerp:
+  case KernelKind::Scale:
+  case KernelKind::Sum:
+  case KernelKind::ActivationGrad:
+  case KernelKind::DenseGradInput:
+  case KernelKind::DenseGradWeight:
+  case KernelKind::MaxPoolGrad:
+  case KernelKind::AvgPoolGrad:
+  case KernelKind::GlobalAvgPoolGrad:
+  case KernelKind::Reshape:
+  case KernelKind::UpsampleGrad:
+  case KernelKind::SliceChannels:
+  case KernelKind::SoftmaxGrad:
+    return buildGrad(desc, target);
   }
   throw CompileError("unknown kernel kind");
   return {};

@@ -50,6 +50,50 @@ const char *kindName(KernelKind kind) {
     return "to_internal";
   case KernelKind::FromInternal:
     return "from_internal";
+  case KernelKind::ChannelMean:
+    return "channel_mean";
+  case KernelKind::ChannelVar:
+    return "channel_var";
+  case KernelKind::ChannelSum:
+    return "channel_sum";
+  case KernelKind::BatchNormGradSums:
+    return "batch_norm_grad_sums";
+  case KernelKind::BatchNormGradGamma:
+    return "batch_norm_grad_gamma";
+  case KernelKind::BatchNormGrad:
+    return "batch_norm_grad";
+  case KernelKind::BatchNormTrain:
+    return "batch_norm_train";
+  case KernelKind::Lerp:
+    return "lerp";
+  case KernelKind::Scale:
+    return "scale";
+  case KernelKind::Sum:
+    return "sum";
+  case KernelKind::ActivationGrad:
+    return "activation_grad";
+  case KernelKind::ConvGradInput:
+    return "conv2d_grad_input";
+  case KernelKind::ConvGradWeight:
+    return "conv2d_grad_weight";
+  case KernelKind::DenseGradInput:
+    return "dense_grad_input";
+  case KernelKind::DenseGradWeight:
+    return "dense_grad_weight";
+  case KernelKind::MaxPoolGrad:
+    return "max_pool2d_grad";
+  case KernelKind::AvgPoolGrad:
+    return "avg_pool2d_grad";
+  case KernelKind::GlobalAvgPoolGrad:
+    return "global_avg_pool_grad";
+  case KernelKind::Reshape:
+    return "reshape";
+  case KernelKind::UpsampleGrad:
+    return "upsample_grad";
+  case KernelKind::SliceChannels:
+    return "slice_channels";
+  case KernelKind::SoftmaxGrad:
+    return "softmax_grad";
   }
   return "?";
 }
@@ -75,12 +119,39 @@ std::string KernelDesc::key() const {
   os << "->";
   putDims(os, result);
   if (kind == KernelKind::Conv || kind == KernelKind::MaxPool ||
-      kind == KernelKind::AvgPool)
+      kind == KernelKind::AvgPool || kind == KernelKind::ConvGradInput ||
+      kind == KernelKind::ConvGradWeight || kind == KernelKind::MaxPoolGrad ||
+      kind == KernelKind::AvgPoolGrad)
     os << ":k" << kernel[0] << ',' << kernel[1] << ":s" << stride[0] << ','
        << stride[1] << ":p" << padding[0] << ',' << padding[1] << ":d"
        << dilation[0] << ',' << dilation[1] << ":g" << groups;
-  if (kind == KernelKind::Upsample)
+  if (kind == KernelKind::Upsample || kind == KernelKind::UpsampleGrad)
     os << ":f" << factor;
+  if (!resultBatched)
+    os << ":unbatched";
+  // The gradient ops' attributes; reals are baked into the code, so they
+  // are printed exactly.
+  switch (kind) {
+  case KernelKind::BatchNormGradSums:
+  case KernelKind::BatchNormGradGamma:
+  case KernelKind::BatchNormGrad:
+  case KernelKind::BatchNormTrain:
+  case KernelKind::Lerp:
+  case KernelKind::Scale:
+    os << ":r" << std::hexfloat << real << std::defaultfloat;
+    break;
+  case KernelKind::ChannelVar:
+    os << (unbiased ? ":unbiased" : ":biased");
+    break;
+  case KernelKind::SliceChannels:
+    os << ":o" << offset;
+    break;
+  case KernelKind::ActivationGrad:
+    os << ':' << stringifyActivation(act).str();
+    break;
+  default:
+    break;
+  }
   for (const EpilogueStage &s : epilogue) {
     switch (s.kind) {
     case EpilogueStage::Affine:
@@ -107,6 +178,20 @@ double KernelDesc::flopsPerSample() const {
   }
   case KernelKind::Dense:
     return 2.0 * double(result[0]) * double(operands[0].dims[0]);
+  case KernelKind::ConvGradInput: {
+    // The forward conv's multiply-adds: every (output, tap) pair once.
+    const Dims &dy = operands[0].dims, &w = operands[1].dims; // (kw,kh,c,o)
+    return 2.0 * double(perSample(dy)) * double(w[0] * w[1] * w[2]);
+  }
+  case KernelKind::ConvGradWeight: {
+    const Dims &dy = operands[1].dims; // [O, OH, OW]
+    return 2.0 * double(perSample(dy)) *
+           double(result[1] * result[2] * result[3]);
+  }
+  case KernelKind::DenseGradInput:
+    return 2.0 * double(result[0]) * double(operands[0].dims[0]);
+  case KernelKind::DenseGradWeight:
+    return 2.0 * double(result[0]) * double(result[1]);
   default:
     return 0.0;
   }

@@ -75,6 +75,31 @@ enum class KernelKind {
   Flatten,       // input
   ToInternal,    // input in C order (model input) -> internal layout
   FromInternal,  // internal layout -> C order (model output)
+  // Training (GradKernels.cpp, ConvGradKernels.cpp). Unbatched operands and
+  // results of these are run-time tensors in C order (Halide dims reversed):
+  // per-channel statistics, weight gradients and the raw parameters.
+  ChannelMean,        // x -> [C]
+  ChannelVar,         // x, mean -> [C]
+  ChannelSum,         // x -> [C]
+  BatchNormGradSums,  // dy, x, mean, var -> [2, C]: sum(dy), sum(dy * xhat)
+  BatchNormGradGamma, // dy, x, mean, var -> [C]
+  BatchNormGrad,      // dy, x, gamma, mean, var, sums -> dx
+  BatchNormTrain,     // x, gamma, beta, mean, var -> y (batch statistics)
+  Lerp,               // old, new (same shape, batched or not)
+  Scale,              // x (batched or not)
+  Sum,                // lhs, rhs of one shape (unbatched gradient sums)
+  ActivationGrad,     // dy, x
+  ConvGradInput,      // dy, raw weight
+  ConvGradWeight,     // x, dy -> [O, C/g, KH, KW]
+  DenseGradInput,     // dy, raw weight
+  DenseGradWeight,    // x, dy -> [O, I]
+  MaxPoolGrad,        // dy, x
+  AvgPoolGrad,        // dy
+  GlobalAvgPoolGrad,  // dy
+  Reshape,            // x
+  UpsampleGrad,       // dy
+  SliceChannels,      // x
+  SoftmaxGrad,        // dy, y
 };
 
 const char *kindName(KernelKind kind);
@@ -96,7 +121,17 @@ struct KernelDesc {
   // Window ops (conv and pools).
   Pair kernel{1, 1}, stride{1, 1}, padding{0, 0}, dilation{1, 1};
   int64_t groups = 1;
-  int64_t factor = 1; // upsample
+  int64_t factor = 1; // upsample, upsample_grad
+  /// Gradient ops: epsilon (batch norms), momentum (lerp) or the factor of
+  /// scale; the slice's first channel; channel_var's divisor; the
+  /// activation of activation_grad.
+  double real = 0.0;
+  int64_t offset = 0;
+  bool unbiased = false;
+  Activation act{};
+  /// False when the result has no batch dim (`result` is then its whole
+  /// shape, C order): channel statistics and weight gradients.
+  bool resultBatched = true;
   std::vector<EpilogueStage> epilogue;
 
   /// A string that names everything the generated code depends on; equal

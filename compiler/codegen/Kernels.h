@@ -41,6 +41,12 @@ HalideKernel buildElementwise(const KernelDesc &desc,
 HalideKernel buildDataMovement(const KernelDesc &desc,
                                const Halide::Target &target);
 HalideKernel buildSoftmax(const KernelDesc &desc, const Halide::Target &target);
+/// Training kernels: channel statistics, batch-norm gradients, pointwise
+/// and pooling gradients (GradKernels.cpp), and the two convolution
+/// gradients (ConvGradKernels.cpp).
+HalideKernel buildGrad(const KernelDesc &desc, const Halide::Target &target);
+HalideKernel buildConvGrad(const KernelDesc &desc,
+                           const Halide::Target &target);
 
 //===----------------------------------------------------------------------===//
 // Helpers shared by the builders (KernelCommon.cpp)
@@ -79,6 +85,14 @@ std::string schedulePointwise(Halide::Func out,
                               const std::vector<Halide::Var> &vars,
                               const std::vector<int> &extents,
                               const Halide::Target &target);
+
+/// The register tile of a convolution: `vectors` output-channel vectors x
+/// `pixels` pixels of a row, chosen by the cost model in ConvKernel.cpp.
+struct Tile {
+  int vectors = 1;
+  int pixels = 1;
+};
+Tile chooseTile(int channelVectors, int width, int registers);
 
 /// Vectorises `v` of `f` (extent `extent`) as wide as the target allows
 /// without reading or writing outside the buffer: exact when the width

@@ -37,6 +37,19 @@ private:
   LogicalResult lowerResidual(ResidualOp op, std::vector<Step> &steps);
   LogicalResult lowerRepeat(RepeatOp op, std::vector<Step> &steps);
 
+  // Training ops (the gradient design): single-result, pure, no fusion.
+  /// The slot of `v`: an activation, or a parameter read as given.
+  FailureOr<int> gradOperand(Value v, Operation *user);
+  /// The whole static shape of an unbatched value.
+  FailureOr<Dims> unbatchedDims(Value v, Operation *at);
+  /// Adds a call of `desc` (its kind and attributes set) on `operands`;
+  /// its result stands for `result` (or is an intermediate of `shape`).
+  /// Returns the result slot.
+  FailureOr<int> emitCall(KernelDesc desc, const std::vector<int> &operands,
+                          Value result, Operation *op, std::vector<Step> &steps,
+                          std::optional<Dims> shape = std::nullopt);
+  LogicalResult lowerGrad(Operation *op, std::vector<Step> &steps);
+
   FailureOr<Dims> dims(Value v, Operation *at);
   FailureOr<int> activation(Value v, Operation *user);
   FailureOr<std::string> paramName(Value v, Operation *user, StringRef what);
@@ -441,9 +454,8 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
         if (failed(in) || failed(d))
           return failure();
         std::optional<BatchNormRef> ref = batchNormRef(bn);
-        if (!ref)
-          return op->emitOpError("the Halide backend needs the batch-norm "
-                                 "statistics to be parameters");
+        if (!ref) // training: batch statistics computed by the function
+          return lowerGrad(op, steps);
         Pending p = start(KernelKind::Elementwise, op, {*in});
         const int64_t channels = (*d)[0];
         PackRecipe scale{PackRecipe::BatchNormScale, "", "", ref, channels};
@@ -470,6 +482,9 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
         return emit(p, steps);
       })
       .Case([&](AddOp a) -> LogicalResult {
+        auto known = slotOf.find(a.getLhs());
+        if (known != slotOf.end() && !plan.slots[known->second].batched)
+          return lowerGrad(op, steps); // gradients of a shared parameter
         auto lhs = operand(a.getLhs());
         auto rhs = operand(a.getRhs());
         if (failed(lhs) || failed(rhs) || failed(dims(a.getLhs(), op)))
@@ -522,6 +537,13 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
         Pending p = start(KernelKind::Concat, op, {*lhs, *rhs});
         return emit(p, steps);
       })
+      .Case<ChannelMeanOp, ChannelVarOp, LerpOp, BatchNormGradOp,
+            BatchNormGradGammaOp, ChannelSumOp, Conv2DGradInputOp,
+            Conv2DGradWeightOp, DenseGradInputOp, DenseGradWeightOp,
+            ActivationGradOp, MaxPool2DGradOp, AvgPool2DGradOp,
+            GlobalAvgPoolGradOp, ReshapeOp, UpsampleGradOp, SliceChannelsOp,
+            ScaleOp, SoftmaxGradOp>(
+          [&](Operation *) { return lowerGrad(op, steps); })
       .Case([&](ResidualOp r) { return lowerResidual(r, steps); })
       .Case([&](RepeatOp r) { return lowerRepeat(r, steps); })
       .Default([&](Operation *) -> LogicalResult {
@@ -624,6 +646,228 @@ LogicalResult Lowerer::lowerRepeat(RepeatOp op, std::vector<Step> &steps) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Training ops
+//===----------------------------------------------------------------------===//
+
+FailureOr<int> Lowerer::gradOperand(Value v, Operation *user) {
+  auto it = slotOf.find(v);
+  if (it != slotOf.end())
+    return it->second;
+  auto weight = v.getDefiningOp<WeightOp>();
+  if (!weight)
+    return activation(v, user); // reports the error
+  auto type = cast<RankedTensorType>(v.getType());
+  PackRecipe raw;
+  raw.kind = PackRecipe::Raw;
+  raw.weight = weight.getParam().str();
+  // Halide extents: C order reversed.
+  return paramSlot(raw, Dims(type.getShape().rbegin(), type.getShape().rend()));
+}
+
+FailureOr<Dims> Lowerer::unbatchedDims(Value v, Operation *at) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.hasStaticShape())
+    return at->emitOpError("the Halide backend needs a static shape here, "
+                           "got ")
+           << v.getType();
+  return Dims(type.getShape().begin(), type.getShape().end());
+}
+
+FailureOr<int> Lowerer::emitCall(KernelDesc desc,
+                                 const std::vector<int> &operands, Value result,
+                                 Operation *op, std::vector<Step> &steps,
+                                 std::optional<Dims> shape) {
+  FailureOr<Dims> d = shape                ? FailureOr<Dims>(*shape)
+                      : desc.resultBatched ? dims(result, op)
+                                           : unbatchedDims(result, op);
+  if (failed(d))
+    return failure();
+  desc.result = *d;
+  desc.operands.clear();
+  for (int s : operands) {
+    const Slot &slot = plan.slots[s];
+    Operand o;
+    o.batched = slot.kind != Slot::Param && slot.batched;
+    // Unbatched operands are described by their Halide extents.
+    o.dims = slot.kind == Slot::Param || slot.batched
+                 ? slot.dims
+                 : Dims(slot.dims.rbegin(), slot.dims.rend());
+    desc.operands.push_back(o);
+  }
+  Slot out;
+  out.kind = Slot::Activation;
+  out.dims = *d;
+  out.batched = desc.resultBatched;
+  int r = plan.addSlot(out);
+  if (result)
+    slotOf[result] = r;
+  Step step;
+  step.kernel = kernelId(desc);
+  step.operands = operands;
+  step.result = r;
+  step.loc = op->getLoc();
+  if (auto layer = op->getAttrOfType<StringAttr>("layer"))
+    step.layer = layer.getValue().str();
+  steps.push_back(std::move(step));
+  return r;
+}
+
+LogicalResult Lowerer::lowerGrad(Operation *op, std::vector<Step> &steps) {
+  std::vector<int> operands;
+  for (Value v : op->getOperands()) {
+    auto s = gradOperand(v, op);
+    if (failed(s))
+      return failure();
+    operands.push_back(*s);
+  }
+  // Element-wise ops keep the batching of their first operand.
+  const bool firstBatched = plan.slots[operands[0]].kind != Slot::Param &&
+                            plan.slots[operands[0]].batched;
+  KernelDesc desc;
+  auto window = [&](auto o) {
+    desc.stride = {o.getStride()[0], o.getStride()[1]};
+    desc.padding = {o.getPadding()[0], o.getPadding()[1]};
+  };
+  auto conv = [&](auto o) {
+    window(o);
+    desc.dilation = {o.getDilation()[0], o.getDilation()[1]};
+    desc.groups = int64_t(o.getGroups());
+  };
+  auto pool = [&](auto o) {
+    window(o);
+    desc.kernel = {o.getKernel()[0], o.getKernel()[1]};
+  };
+  LogicalResult known =
+      llvm::TypeSwitch<Operation *, LogicalResult>(op)
+          .Case([&](ChannelMeanOp) {
+            desc.kind = KernelKind::ChannelMean;
+            desc.resultBatched = false;
+            return success();
+          })
+          .Case([&](ChannelVarOp o) {
+            desc.kind = KernelKind::ChannelVar;
+            desc.resultBatched = false;
+            desc.unbiased = o.getUnbiased();
+            return success();
+          })
+          .Case([&](ChannelSumOp) {
+            desc.kind = KernelKind::ChannelSum;
+            desc.resultBatched = false;
+            return success();
+          })
+          .Case([&](LerpOp o) {
+            desc.kind = KernelKind::Lerp;
+            desc.real = o.getMomentum().convertToDouble();
+            desc.resultBatched = firstBatched;
+            return success();
+          })
+          .Case([&](ScaleOp o) {
+            desc.kind = KernelKind::Scale;
+            desc.real = o.getFactor().convertToDouble();
+            desc.resultBatched = firstBatched;
+            return success();
+          })
+          .Case([&](AddOp) {
+            desc.kind = KernelKind::Sum;
+            desc.resultBatched = firstBatched;
+            return success();
+          })
+          .Case([&](BatchNormOp o) {
+            desc.kind = KernelKind::BatchNormTrain;
+            desc.real = o.getEpsilon().convertToDouble();
+            return success();
+          })
+          .Case([&](BatchNormGradGammaOp o) {
+            desc.kind = KernelKind::BatchNormGradGamma;
+            desc.real = o.getEpsilon().convertToDouble();
+            desc.resultBatched = false;
+            return success();
+          })
+          .Case([&](BatchNormGradOp o) -> LogicalResult {
+            // The two channel sums first, a kernel of their own.
+            KernelDesc sums;
+            sums.kind = KernelKind::BatchNormGradSums;
+            sums.real = o.getEpsilon().convertToDouble();
+            sums.resultBatched = false;
+            auto x = dims(o.getInput(), op);
+            if (failed(x))
+              return failure();
+            auto s = emitCall(
+                sums, {operands[0], operands[1], operands[3], operands[4]},
+                Value(), op, steps, Dims{2, (*x)[0]});
+            if (failed(s))
+              return failure();
+            operands.push_back(*s);
+            desc.kind = KernelKind::BatchNormGrad;
+            desc.real = sums.real;
+            return success();
+          })
+          .Case([&](Conv2DGradInputOp o) {
+            desc.kind = KernelKind::ConvGradInput;
+            conv(o);
+            return success();
+          })
+          .Case([&](Conv2DGradWeightOp o) {
+            desc.kind = KernelKind::ConvGradWeight;
+            desc.resultBatched = false;
+            conv(o);
+            return success();
+          })
+          .Case([&](DenseGradInputOp) {
+            desc.kind = KernelKind::DenseGradInput;
+            return success();
+          })
+          .Case([&](DenseGradWeightOp) {
+            desc.kind = KernelKind::DenseGradWeight;
+            desc.resultBatched = false;
+            return success();
+          })
+          .Case([&](ActivationGradOp o) {
+            desc.kind = KernelKind::ActivationGrad;
+            desc.act = o.getKind();
+            return success();
+          })
+          .Case([&](MaxPool2DGradOp o) {
+            desc.kind = KernelKind::MaxPoolGrad;
+            pool(o);
+            return success();
+          })
+          .Case([&](AvgPool2DGradOp o) {
+            desc.kind = KernelKind::AvgPoolGrad;
+            pool(o);
+            return success();
+          })
+          .Case([&](GlobalAvgPoolGradOp) {
+            desc.kind = KernelKind::GlobalAvgPoolGrad;
+            return success();
+          })
+          .Case([&](ReshapeOp) {
+            desc.kind = KernelKind::Reshape;
+            return success();
+          })
+          .Case([&](UpsampleGradOp o) {
+            desc.kind = KernelKind::UpsampleGrad;
+            desc.factor = int64_t(o.getFactor());
+            return success();
+          })
+          .Case([&](SliceChannelsOp o) {
+            desc.kind = KernelKind::SliceChannels;
+            desc.offset = int64_t(o.getOffset());
+            return success();
+          })
+          .Case([&](SoftmaxGradOp) {
+            desc.kind = KernelKind::SoftmaxGrad;
+            return success();
+          })
+          .Default([&](Operation *) {
+            return op->emitOpError("is not supported by the Halide backend");
+          });
+  if (failed(known))
+    return failure();
+  return emitCall(desc, operands, op->getResult(0), op, steps);
+}
+
 LogicalResult Lowerer::run() {
   if (fn.isExternal() || !fn.getBody().hasOneBlock())
     return fn.emitError("the Halide backend compiles single-block functions "
@@ -671,19 +915,24 @@ LogicalResult Lowerer::run() {
     return fn.emitError("the model function must end in func.return");
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     auto s = activation(v, ret);
-    auto d = dims(v, ret);
-    if (failed(s) || failed(d))
+    if (failed(s))
+      return failure();
+    // Gradients of parameters and new running statistics have no batch.
+    const bool batched = plan.slots[*s].batched;
+    auto d = batched ? dims(v, ret) : unbatchedDims(v, ret);
+    if (failed(d))
       return failure();
     KernelDesc desc;
     desc.kind = KernelKind::FromInternal;
-    const Slot &from = plan.slots[*s];
     Operand o;
-    o.dims = *d;
+    o.batched = batched;
+    o.dims = batched ? *d : Dims(d->rbegin(), d->rend());
     desc.operands = {o};
-    (void)from;
     desc.result = *d;
+    desc.resultBatched = batched;
     Slot out;
     out.kind = Slot::Output;
+    out.batched = batched;
     out.dims = *d;
     out.index = int(i);
     int os = plan.addSlot(out);

@@ -112,7 +112,8 @@ void Plan::planMemory() {
   std::vector<int> order;
   unsharedPerSample = 0;
   for (size_t i = 0; i < slots.size(); ++i)
-    if (slots[i].kind == Slot::Activation && walker.life[i].def >= 0) {
+    if (slots[i].kind == Slot::Activation && slots[i].batched &&
+        walker.life[i].def >= 0) {
       order.push_back(int(i));
       unsharedPerSample += aligned(slots[i].size());
     }

@@ -34,6 +34,10 @@ struct Slot {
   };
   Kind kind = Activation;
   Dims dims; // activations: logical dims without the batch
+  /// False for an Activation or Output without a batch dim (per-channel
+  /// statistics, weight gradients): `dims` is then its whole shape, C
+  /// order, and it has storage of its own outside the arena.
+  bool batched = true;
   int index = -1;
   int64_t offset = -1;
   int64_t size() const { return perSample(dims); }

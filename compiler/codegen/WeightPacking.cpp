@@ -128,6 +128,15 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
     out.assign(src.begin(), src.end());
     return true;
   }
+  case PackRecipe::Raw: {
+    const resc::Tensor *t = lookup(recipe.weight);
+    if (!t) {
+      error = "missing parameter '" + recipe.weight + "'";
+      return false;
+    }
+    out.assign(t->data.begin(), t->data.end());
+    return true;
+  }
   }
   error = "unknown packing recipe";
   return false;

@@ -60,6 +60,10 @@ struct PackRecipe {
     BatchNormScale,
     /// [C]: beta - mean * scale of an unfolded BN.
     BatchNormShift,
+    /// The parameter `weight` as given, C order: the training kernels take
+    /// weights as run-time tensors (they change every step), so the only
+    /// work at bind time is this copy.
+    Raw,
   };
   Kind kind = Bias;
   std::string weight; // ConvWeight, DenseWeight

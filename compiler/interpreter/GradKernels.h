@@ -8,9 +8,10 @@
 // "Channel" is dim 1; a channel reduction runs over every other dim. Where
 // the op's result type fixes the result shape (a transposed window op cannot
 // recover its input size from its output), the kernel takes that full shape
-// as `outShape`: its batch dim (outShape[0]) may be dynamic (negative) and is
-// then taken from the operands; every other dim must be static and is
-// checked against the operands.
+// as `outShape`: its batch dim (outShape[0]) may be dynamic (any negative
+// value: res::kDynamicDim or mlir::ShapedType::kDynamic) and is then taken
+// from the operands; every other dim must be static and is checked against
+// the operands.
 #ifndef RESC_COMPILER_INTERPRETER_GRADKERNELS_H
 #define RESC_COMPILER_INTERPRETER_GRADKERNELS_H
 

@@ -38,6 +38,12 @@ TEST(CodegenModels, PreactResnet164) {
   expectMatchesInterpreter(*m, {1, 2});
 }
 
+TEST(CodegenModels, Resnet1001) {
+  // 333 blocks, 1000 batch norms: few distinct kernels, many calls.
+  auto m = fromResFile(example("resnet1001"));
+  expectMatchesInterpreter(*m, {1});
+}
+
 TEST(CodegenModels, Resnet20PlanIsDeduplicatedAndReusesMemory) {
   auto m = fromResFile(example("resnet20"));
   CompileOptions options;

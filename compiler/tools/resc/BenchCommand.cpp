@@ -3,6 +3,7 @@
 // before the clock starts; warm-up runs fill the caches and start the thread
 // pool; then every timed run is measured on its own so the report can give
 // the median (robust to the noise of a shared machine) with min and max.
+#include "compiler/tools/resc/BenchTrain.h"
 #include "compiler/tools/resc/Commands.h"
 #include "compiler/tools/resc/LoadModel.h"
 
@@ -117,6 +118,11 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
   if (!seedInputs(model, options, inputs))
     return 1;
 
+  // The training step needs the model as written, with its parameters
+  // supplied at run time (they change every step).
+  OwningOpRef<ModuleOp> asWritten;
+  if (options.train)
+    asWritten = module.clone();
   std::string bindError;
   if (!res::attachValues(module, params, bindError)) {
     reportError(bindError);
@@ -159,6 +165,10 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
   const double gflopPerPass =
       macs ? 2.0 * double(*macs) * double(options.batch) / 1e9 : 0;
   const double gflops = median > 0 ? gflopPerPass / (median / 1e3) : 0;
+  TrainStepTimes train;
+  if (options.train &&
+      !benchTrainStep(*asWritten, modelName, inputs, params, options, train))
+    return 1;
   const double rss = peakRssMiB();
 
   auto &os = llvm::outs();
@@ -178,6 +188,15 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
     else
       os << ", \"flop_per_pass\": null, \"gflop_per_pass\": null, "
             "\"gflops\": null";
+    if (options.train)
+      os << llvm::format(", \"train_step_median_ms\": %.6f, "
+                         "\"train_step_min_ms\": %.6f, "
+                         "\"train_step_max_ms\": %.6f, "
+                         "\"train_forward_backward_ms\": %.6f, "
+                         "\"train_optimiser_ms\": %.6f",
+                         train.stepMs, train.minStepMs, train.maxStepMs,
+                         train.forwardBackwardMs, train.optimiserMs)
+         << ", \"train_kernels\": " << train.kernels;
     os << ", \"kernels\": " << compiled->numKernels()
        << llvm::format(", \"compile_s\": %.3f, \"peak_rss_mib\": %.1f}\n",
                        compileSeconds, rss);
@@ -199,6 +218,14 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
   else
     os << "throughput: unknown (a spatial size is dynamic, so the "
           "multiply-adds are not counted)\n";
+  if (options.train)
+    os << llvm::format("training step: median %.3f ms, min %.3f ms, max "
+                       "%.3f ms (forward and backward %.3f ms, SGD update "
+                       "%.3f ms; %.2fx the forward pass)",
+                       train.stepMs, train.minStepMs, train.maxStepMs,
+                       train.forwardBackwardMs, train.optimiserMs,
+                       median > 0 ? train.stepMs / median : 0.0)
+       << ", " << train.kernels << " kernels\n";
   os << llvm::format("peak resident memory: %.1f MiB\n", rss);
   return 0;
 }

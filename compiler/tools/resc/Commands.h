@@ -93,6 +93,8 @@ struct BenchOptions {
   int repeat = 20;
   int warmup = 3;
   bool json = false;
+  /// Also time a training step (forward, backward, SGD update).
+  bool train = false;
   PipelineOptions pipeline;
 };
 int runBench(const CommonOptions &common, const BenchOptions &options);

@@ -325,12 +325,17 @@ int main(int argc, char **argv) {
   benchCmd->add_flag("--json", bench.json,
                      "Print one JSON object (median_ms, min_ms, max_ms, "
                      "gflops, batch, threads, ...) instead of text");
+  benchCmd->add_flag("--train", bench.train,
+                     "Also time training steps (training-mode forward, "
+                     "backward, SGD update with momentum) of the model as "
+                     "written, beside the forward pass");
   addPipelineOptions(benchCmd, bench.pipeline, /*defaultLevel=*/2);
   benchCmd->footer(
       "Compilation and weight packing are not timed. GFLOP/s counts two "
       "FLOPs per multiply-add as 'resc info' counts them.\n\nExamples:\n"
       "  resc bench examples/resnet50.res --threads 1\n"
-      "  resc bench examples/resnet20.res --batch 64 --repeat 50 --json\n");
+      "  resc bench examples/resnet20.res --batch 64 --repeat 50 --json\n"
+      "  resc bench examples/resnet20.res --batch 64 --train\n");
 
   CompileOptions compile;
   CLI::App *compileCmd = addCompileCommand(app, common, compile);
