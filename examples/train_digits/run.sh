@@ -17,4 +17,6 @@ quiet cmake -S "$root/examples/train_digits" -B "$demo" -G Ninja \
 quiet cmake --build "$demo"
 rm -f "$log"
 trap - EXIT
-exec "$demo/train_digits" "$@"
+# The weights and sample images go to the build folder, not the source tree;
+# a later --out wins.
+exec "$demo/train_digits" --out "$demo/digits.safetensors" "$@"

@@ -217,16 +217,21 @@ typedef struct param_list {
   int64_t *sizes;
 } param_list;
 
+/* Fills `list` with the trainable parameters' arrays (allocating it on the
+ * first call). Called again after every backward pass: the instance owns the
+ * arrays, and the API does not promise that they stay where they are. */
 static resc_status list_trainable(resc_model *model, param_list *list) {
   size_t total = 0;
   resc_status s = resc_model_num_parameters(model, &total);
   if (s != RESC_OK)
     return s;
-  list->data = calloc(total ? total : 1, sizeof(float *));
-  list->grad = calloc(total ? total : 1, sizeof(float *));
-  list->sizes = calloc(total ? total : 1, sizeof(int64_t));
-  if (!list->data || !list->grad || !list->sizes)
-    return RESC_ERROR_OUT_OF_MEMORY;
+  if (!list->data) {
+    list->data = calloc(total ? total : 1, sizeof(float *));
+    list->grad = calloc(total ? total : 1, sizeof(float *));
+    list->sizes = calloc(total ? total : 1, sizeof(int64_t));
+    if (!list->data || !list->grad || !list->sizes)
+      return RESC_ERROR_OUT_OF_MEMORY;
+  }
   list->count = 0;
   for (size_t i = 0; i < total; ++i) {
     const char *name = NULL;
@@ -371,6 +376,11 @@ int main(int argc, char **argv) {
              resc_model_error_message(model));
         goto done;
       }
+      if (list_trainable(model, &params) != RESC_OK) {
+        fail("step %d of epoch %d: %s", step + 1, epoch,
+             resc_model_error_message(model));
+        goto done;
+      }
       if (resc_optimizer_step(optimizer, params.data, params.grad) != RESC_OK) {
         fail("optimiser, step %d of epoch %d: %s", step + 1, epoch,
              resc_optimizer_error_message(optimizer));
@@ -414,7 +424,15 @@ int main(int argc, char **argv) {
 
   /* A few test images and their labels, so the saved weights can be
    * checked with the compiler itself. */
-  const char *sample = "digits_test_images.npy";
+  /* Next to the weights, so that the printed command finds both. */
+  const char *slash = strrchr(o.out, '/');
+  int dir = slash ? (int)(slash - o.out + 1) : 0;
+  char sample[4096];
+  if (snprintf(sample, sizeof sample, "%.*sdigits_test_images.npy", dir,
+               o.out) >= (int)sizeof sample) {
+    fail("the path '%s' is too long", o.out);
+    goto done;
+  }
   if (write_npy(sample, data.test.images, SAMPLE_IMAGES)) {
     fail("cannot write '%s'", sample);
     goto done;
