@@ -2,7 +2,8 @@
 libraries, ONNX Runtime and PyTorch on the same weights and inputs, each
 configuration in its own processes, checks that the outputs agree and prints
 a Markdown table. With --compile-scale it instead times `resc compile` on
-deep models.
+deep models; with --train-step, training steps (forward, backward, SGD) of
+resc against PyTorch eager.
 """
 import argparse
 import json
@@ -251,6 +252,47 @@ def compile_scale(args):
     print("\n".join(lines))
 
 
+def train_step(args):
+    """resc's training step (resc bench --train) against PyTorch eager for
+    the configurations issue 6 names."""
+    work = os.path.join(args.build, "bench", "train_step")
+    os.makedirs(work, exist_ok=True)
+    torch_ok = have_torch(args.python)
+    lines = ["| model | batch | threads | resc forward ms | resc step ms "
+             "| PyTorch eager step ms | resc / PyTorch |",
+             "|---|---|---|---|---|---|---|"]
+    configs = [("resnet20", 64), ("resnet18", 8)]
+    if args.models:
+        configs = [(m, b) for m, b in configs if m in args.models]
+    for model, batch in configs:
+        module = os.path.join(work, f"{model}_torch.py")
+        weights = os.path.join(work, f"{model}.safetensors")
+        subprocess.run([args.resc, "emit", model_file(model), "--format",
+                        "torch", "-o", module], check=True)
+        subprocess.run([args.resc, "init-weights", model_file(model), "-o",
+                        weights], check=True)
+        for threads in args.threads:
+            ours = run_json([args.resc, "bench", model_file(model), "--train",
+                             "--json", "--batch", str(batch), "--threads",
+                             str(threads), "--repeat", str(args.repeat),
+                             "--warmup", str(args.warmup), "--weights",
+                             weights])
+            peer, ratio = "missing", "-"
+            if torch_ok:
+                theirs = run_json(
+                    [args.python, os.path.join(HERE, "torch_train_step.py"),
+                     module, weights, str(batch), str(threads),
+                     str(args.repeat), str(args.warmup)], env=TORCH_ENV)
+                peer = f"{theirs['median_ms']:.1f}"
+                ratio = f"{ours['train_step_median_ms'] / theirs['median_ms']:.2f}"
+            lines.append(f"| {model} | {batch} | {threads} "
+                         f"| {ours['median_ms']:.1f} "
+                         f"| {ours['train_step_median_ms']:.1f} | {peer} "
+                         f"| {ratio} |")
+            print(lines[-1], file=sys.stderr, flush=True)
+    print("\n".join(lines))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build", required=True)
@@ -263,6 +305,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--output")
     parser.add_argument("--compile-scale", action="store_true")
+    parser.add_argument("--train-step", action="store_true")
     args = parser.parse_args()
     if args.repeat < 20:
         parser.error("--repeat must be at least 20 (the suite reports medians "
@@ -270,6 +313,9 @@ def main():
     args.resc = os.path.join(args.build, "compiler", "tools", "resc")
     if args.compile_scale:
         compile_scale(args)
+        return
+    if args.train_step:
+        train_step(args)
         return
     rows, peaks, notes = benchmark(args)
     if print_table(rows, peaks, notes, args):

@@ -5,6 +5,7 @@
 #   bench/run.sh                      all models, batches and thread counts
 #   bench/run.sh --models resnet20 resnet50 --batches 1 --threads 1 2
 #   bench/run.sh --compile-scale      resc compile times of deep models
+#   bench/run.sh --train-step         training steps against PyTorch eager
 #   bench/run.sh --output table.md    also write the table to a file
 # PyTorch comes from Debian's python3-torch (set RESC_BENCH_PYTHON to use
 # another interpreter); peers that are not installed are reported missing.

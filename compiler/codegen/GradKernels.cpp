@@ -106,7 +106,7 @@ HalideKernel buildChannelReduction(const KernelDesc &desc,
   Expr N = batchOf(k.inputs[0], xd);
   Expr count = cast<float>(N * (H * W));
 
-  Var c("c"), y("y"), n("n"), row("row");
+  Var c("c"), y("y"), n("n");
   RDom rx(0, W, "rx");
   auto x0 = [&](int i) { return at4(k.inputs[i], xd, c, rx, y, n); };
   // The terms summed per channel.

@@ -106,6 +106,10 @@ FailureOr<int> Lowerer::activation(Value v, Operation *user) {
   if (it == slotOf.end())
     return user->emitOpError("the Halide backend supports parameters only as "
                              "weights, biases and batch-norm statistics");
+  if (!plan.slots[it->second].batched)
+    return user->emitOpError("the Halide backend needs a tensor with a batch "
+                             "dimension here, not a per-channel statistic or "
+                             "weight gradient");
   return it->second;
 }
 
@@ -482,8 +486,11 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
         return emit(p, steps);
       })
       .Case([&](AddOp a) -> LogicalResult {
-        auto known = slotOf.find(a.getLhs());
-        if (known != slotOf.end() && !plan.slots[known->second].batched)
+        auto unbatched = [&](Value v) {
+          auto known = slotOf.find(v);
+          return known != slotOf.end() && !plan.slots[known->second].batched;
+        };
+        if (unbatched(a.getLhs()) || unbatched(a.getRhs()))
           return lowerGrad(op, steps); // gradients of a shared parameter
         auto lhs = operand(a.getLhs());
         auto rhs = operand(a.getRhs());
@@ -865,6 +872,47 @@ LogicalResult Lowerer::lowerGrad(Operation *op, std::vector<Step> &steps) {
           });
   if (failed(known))
     return failure();
+  // Which operands have a batch dim; the kernels read them accordingly.
+  std::vector<bool> batched(op->getNumOperands(), true);
+  auto unbatchedFrom = [&](size_t first, size_t last) {
+    for (size_t i = first; i <= last && i < batched.size(); ++i)
+      batched[i] = false;
+  };
+  switch (desc.kind) {
+  case KernelKind::ChannelVar:
+  case KernelKind::ConvGradInput:
+  case KernelKind::DenseGradInput:
+    unbatchedFrom(1, 1);
+    break;
+  case KernelKind::BatchNormTrain:
+    unbatchedFrom(1, 4);
+    break;
+  case KernelKind::BatchNormGrad:
+  case KernelKind::BatchNormGradGamma:
+    unbatchedFrom(2, 4);
+    break;
+  case KernelKind::Lerp:
+  case KernelKind::Scale:
+  case KernelKind::Sum:
+    batched.assign(batched.size(), firstBatched);
+    if (op->getOperand(0).getType() != op->getResult(0).getType() ||
+        op->getOperand(op->getNumOperands() - 1).getType() !=
+            op->getResult(0).getType())
+      return op->emitOpError("the Halide backend needs operands of the "
+                             "result's shape here");
+    break;
+  default:
+    break;
+  }
+  for (auto [i, want] : llvm::enumerate(batched)) {
+    const Slot &slot = plan.slots[operands[i]];
+    if ((slot.kind != Slot::Param && slot.batched) != want)
+      return op->emitOpError("the Halide backend needs operand #")
+             << i
+             << (want ? " to have a batch dimension"
+                      : " to be a parameter or a tensor without a batch "
+                        "dimension (a statistic or weight gradient)");
+  }
   return emitCall(desc, operands, op->getResult(0), op, steps);
 }
 
@@ -914,7 +962,9 @@ LogicalResult Lowerer::run() {
   if (!ret)
     return fn.emitError("the model function must end in func.return");
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-    auto s = activation(v, ret);
+    auto known = slotOf.find(v);
+    auto s = known != slotOf.end() ? FailureOr<int>(known->second)
+                                   : activation(v, ret);
     if (failed(s))
       return failure();
     // Gradients of parameters and new running statistics have no batch.

@@ -934,6 +934,26 @@ module {
   }
 }
 
+/// A per-channel statistic where an activation is needed is refused at the
+/// op, with the reason, rather than read as if it had a batch.
+TEST(GradJit, StatisticWhereABatchIsNeededIsAnError) {
+  auto m = res::codegen::testing::fromMlir(R"mlir(
+module {
+  func.func @m(%x: tensor<?x4x5x5xf32>) -> tensor<4xf32> {
+    %m = res.channel_mean %x : (tensor<?x4x5x5xf32>) -> tensor<4xf32>
+    %r = res.activation relu %m : tensor<4xf32>
+    return %r : tensor<4xf32>
+  }
+}
+)mlir");
+  ASSERT_TRUE(m->module);
+  auto compiled = CompiledModel::compile(*m->module);
+  EXPECT_TRUE(failed(compiled));
+  EXPECT_NE(m->diagnostics.find("needs a tensor with a batch dimension here"),
+            std::string::npos)
+      << m->diagnostics;
+}
+
 /// res-generate-gradients on a model with every kind of block (projection
 /// and pooled shortcuts, both scales, training-mode batch norms, a tied
 /// repeat whose gradients are summed, pools, flatten, dense, softmax), the
@@ -974,6 +994,8 @@ model small {
   options.function = "small_train";
   auto compiled = CompiledModel::compile(*m->module, options);
   ASSERT_TRUE(succeeded(compiled)) << m->diagnostics;
+  // The unrolled tied repeat and the repeated blocks share kernels.
+  EXPECT_LT(int64_t(compiled->numKernels()) + 10, compiled->numCalls());
 
   mlir::func::FuncOp fn;
   for (auto f : m->module->getOps<mlir::func::FuncOp>())
@@ -1062,13 +1084,21 @@ model small {
 TEST(GradKernelsBench, Resnet20Layer) {
   ConvShape s{16, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1};
   const int64_t N = 64;
-  for (KernelKind kind :
-       {KernelKind::ConvGradInput, KernelKind::ConvGradWeight}) {
+  // The forward conv of the layer first, for comparison.
+  for (KernelKind kind : {KernelKind::Conv, KernelKind::ConvGradInput,
+                          KernelKind::ConvGradWeight}) {
     KernelDesc d = convDesc(kind, s);
     Ref big = random({N, 16, 32, 32}, 31);
     Ref w = random({16, 16, 3, 3}, 32);
     std::vector<Ref> ops;
-    if (kind == KernelKind::ConvGradInput) {
+    if (kind == KernelKind::Conv) {
+      Ref bias = random({16}, 33);
+      ops = {big, w, bias};
+      d.operands = {batchedOperand(big), unbatchedOperand(w),
+                    unbatchedOperand(bias)};
+      d.operands[1].dims = {16, 16, 3, 3}; // packed (co, ci, kx, ky)
+      d.result = {16, 32, 32};
+    } else if (kind == KernelKind::ConvGradInput) {
       ops = {big, w};
       d.operands = {batchedOperand(big), unbatchedOperand(w)};
       d.result = {16, 32, 32};

@@ -94,6 +94,8 @@ uint32_t recipeKind(PackRecipe::Kind kind) {
     return format::RecipeBatchNormScale;
   case PackRecipe::BatchNormShift:
     return format::RecipeBatchNormShift;
+  case PackRecipe::Raw: // refused before the plan is written
+    break;
   }
   return format::RecipeBias;
 }
@@ -371,6 +373,20 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options) {
   Plan plan;
   if (failed(lowerToPlan(fn, plan)))
     return false;
+  // The library format has no unbatched tensors or run-time weights yet,
+  // which the training ops need; refuse rather than write a wrong plan.
+  for (const Slot &s : plan.slots)
+    if (!s.batched) {
+      fn.emitError("resc compile does not support the training ops yet "
+                   "(tensors without a batch dimension)");
+      return false;
+    }
+  for (const PackRecipe &r : plan.params)
+    if (r.kind == PackRecipe::Raw) {
+      fn.emitError("resc compile does not support the training ops yet "
+                   "(weights read at run time)");
+      return false;
+    }
   ModelData data;
   if (!buildData(module, fn, plan, data))
     return false;

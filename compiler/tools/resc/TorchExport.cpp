@@ -76,7 +76,7 @@ class Model(torch.nn.Module):
     def forward(self, *inputs):
         p = dict(self.named_parameters())
         p.update(self.named_buffers())
-        return _forward(p, *inputs)
+        return _forward(p, self.training, *inputs)
 
 
 def load_model(weights=None):
@@ -235,7 +235,7 @@ private:
              "F.batch_norm(" + name(bn.getInput()) + ", " +
                  name(bn.getRunningMean()) + ", " + name(bn.getRunningVar()) +
                  ", " + name(bn.getWeight()) + ", " + name(bn.getBias()) +
-                 ", False, " + pyFloat(bn.getMomentum().convertToDouble()) +
+                 ", training, " + pyFloat(bn.getMomentum().convertToDouble()) +
                  ", " + pyFloat(bn.getEpsilon().convertToDouble()) + ")");
       return true;
     }
@@ -410,7 +410,9 @@ bool emitTorchModule(ModuleOp module, func::FuncOp model,
     os << (i ? ", " : "") << pyString(outputName(model, i));
   os << "]\n\n\n";
 
-  os << "def _forward(p";
+  // `training` is the module's mode: batch norm uses the batch statistics
+  // and updates its running ones in train(), as torch.nn.BatchNorm2d does.
+  os << "def _forward(p, training";
   for (const std::string &arg : args)
     os << ", " << arg;
   os << "):\n" << body;
