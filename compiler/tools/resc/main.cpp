@@ -235,14 +235,18 @@ int main(int argc, char **argv) {
   runCmd->add_flag("--interpret", run.interpret,
                    "Run on the reference interpreter instead of compiled "
                    "Halide kernels (slow; the oracle of the tests)");
-  runCmd->add_flag("--profile", run.profile,
-                   "Time each layer's kernel and print a table (time, share, "
-                   "GFLOP/s)");
+  CLI::Option *profileFlag = runCmd->add_flag(
+      "--profile", run.profile,
+      "Time each layer's kernel and print a table (time, share, "
+      "GFLOP/s)");
   CLI::Option *trainFlag = runCmd->add_flag(
       "--train", run.train,
       "Run one training step's forward pass (batch norm with batch "
       "statistics) and its backward pass on the model as written (no -O "
       "pipeline), printing the outputs and the gradients' sizes");
+  // The training run has no per-layer profile yet: refuse rather than
+  // ignore the flag.
+  trainFlag->excludes(profileFlag);
   runCmd
       ->add_option("--grad-output", run.gradOutputs,
                    "With --train: the gradient of an output as NAME=FILE.npy "
