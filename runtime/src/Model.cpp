@@ -168,6 +168,11 @@ struct resc_model {
 
   resc_status initTraining(const resc::TensorMap *tensors);
   resc_status requireTraining();
+  /// The checks of run and trainForward: batch size and null pointers;
+  /// `largestPerSample` is that of the plan about to run.
+  resc_status checkRunArguments(const float *const *inputs, int64_t batch,
+                                float *const *outputs,
+                                int64_t largestPerSample);
   resc_status trainForward(const float *const *inputs, int64_t batch,
                            float *const *outputs);
   resc_status backward(const float *const *gradOutputs, float *const *gradIn);
@@ -344,13 +349,14 @@ resc_status resc_model::execute(const ModelPlan &p,
   return RESC_OK;
 }
 
-resc_status resc_model::run(const float *const *inputs, int64_t batch,
-                            float *const *outputs) {
+resc_status resc_model::checkRunArguments(const float *const *inputs,
+                                          int64_t batch, float *const *outputs,
+                                          int64_t largestPerSample) {
   if (batch < 1)
     return fail(RESC_ERROR_INVALID_ARGUMENT,
                 "batch must be at least 1, got " + std::to_string(batch));
   // Halide indexes with 32-bit ints: every buffer stays below 2^31 floats.
-  if (batch > ((int64_t(1) << 31) - 1) / plan.largestPerSample)
+  if (batch > ((int64_t(1) << 31) - 1) / largestPerSample)
     return fail(RESC_ERROR_INVALID_ARGUMENT,
                 "batch " + std::to_string(batch) + " is too large");
   if (!inputs || !outputs)
@@ -364,6 +370,14 @@ resc_status resc_model::run(const float *const *inputs, int64_t batch,
     if (!outputs[i])
       return fail(RESC_ERROR_NULL_POINTER,
                   "output '" + plan.outputs[i].name + "' is NULL");
+  return RESC_OK;
+}
+
+resc_status resc_model::run(const float *const *inputs, int64_t batch,
+                            float *const *outputs) {
+  if (resc_status s =
+          checkRunArguments(inputs, batch, outputs, plan.largestPerSample))
+    return s;
   if (stale)
     if (resc_status s = repack())
       return s;
@@ -466,23 +480,9 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
   if (resc_status s = requireTraining())
     return s;
   const ModelPlan &t = *plan.train;
-  if (batch < 1)
-    return fail(RESC_ERROR_INVALID_ARGUMENT,
-                "batch must be at least 1, got " + std::to_string(batch));
-  if (batch > ((int64_t(1) << 31) - 1) / t.largestPerSample)
-    return fail(RESC_ERROR_INVALID_ARGUMENT,
-                "batch " + std::to_string(batch) + " is too large");
-  if (!inputs || !outputs)
-    return fail(RESC_ERROR_NULL_POINTER,
-                inputs ? "outputs is NULL" : "inputs is NULL");
-  for (size_t i = 0; i < plan.inputs.size(); ++i)
-    if (!inputs[i])
-      return fail(RESC_ERROR_NULL_POINTER,
-                  "input '" + plan.inputs[i].name + "' is NULL");
-  for (size_t i = 0; i < plan.outputs.size(); ++i)
-    if (!outputs[i])
-      return fail(RESC_ERROR_NULL_POINTER,
-                  "output '" + plan.outputs[i].name + "' is NULL");
+  if (resc_status s =
+          checkRunArguments(inputs, batch, outputs, t.largestPerSample))
+    return s;
   trainedBatch = 0;
   // The forward convolutions read packed weights: packed again from the
   // parameters as they are now, so an optimiser's update needs no call.
