@@ -61,26 +61,15 @@ int runRun(const CommonOptions &common, const RunOptions &options) {
   ModuleOp module = session.module();
   func::FuncOp model = session.model();
 
-  resc::TensorMap params;
-  if (!loadOrSeedWeights(module, options.weights, options.seed, common.verbose,
-                         params))
+  RunSetup setup;
+  if (!prepareRun(module, model, options, common.verbose, setup))
     return 1;
-
-  std::vector<std::string> outputNames;
-  for (unsigned i = 0; i < model.getNumResults(); ++i)
-    outputNames.push_back(outputName(model, i));
-  std::map<std::string, std::string> outputFiles;
-  for (const std::string &spec : options.outputs)
-    if (!splitSpec(spec, outputNames, "output", outputFiles))
-      return 1;
-
-  std::vector<resc::Tensor> inputs;
-  if (!prepareInputs(model, options, common.verbose, inputs))
-    return 1;
+  const std::vector<std::string> &outputNames = setup.outputNames;
+  const std::vector<resc::Tensor> &inputs = setup.inputs;
 
   // Bound values let the passes fold batch norms into the weights.
   std::string bindError;
-  if (!res::attachValues(module, params, bindError)) {
+  if (!res::attachValues(module, setup.params, bindError)) {
     reportError(bindError);
     return 1;
   }
@@ -142,8 +131,8 @@ int runRun(const CommonOptions &common, const RunOptions &options) {
                << ")\n";
 
   for (size_t i = 0; i < results->size(); ++i) {
-    auto file = outputFiles.find(outputNames[i]);
-    if (file == outputFiles.end())
+    auto file = setup.outputFiles.find(outputNames[i]);
+    if (file == setup.outputFiles.end())
       continue;
     std::string error;
     if (!resc::writeNpy(file->second, (*results)[i], error)) {

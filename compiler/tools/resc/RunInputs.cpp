@@ -127,6 +127,19 @@ bool prepareInputs(func::FuncOp model, const RunOptions &options, bool verbose,
   return true;
 }
 
+bool prepareRun(ModuleOp module, func::FuncOp model, const RunOptions &options,
+                bool verbose, RunSetup &setup) {
+  if (!loadOrSeedWeights(module, options.weights, options.seed, verbose,
+                         setup.params))
+    return false;
+  for (unsigned i = 0; i < model.getNumResults(); ++i)
+    setup.outputNames.push_back(outputName(model, i));
+  for (const std::string &spec : options.outputs)
+    if (!splitSpec(spec, setup.outputNames, "output", setup.outputFiles))
+      return false;
+  return prepareInputs(model, options, verbose, setup.inputs);
+}
+
 void printSummary(const std::string &name, const resc::Tensor &tensor) {
   auto &os = llvm::outs();
   os << name << ": " << resc::shapeToString(tensor.shape) << "\n";

@@ -5,9 +5,11 @@
 
 #include "compiler/tools/resc/Commands.h"
 
+#include "resc/Safetensors.h"
 #include "resc/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include <map>
 #include <string>
@@ -31,6 +33,18 @@ bool fitsDims(const std::vector<int64_t> &shape,
 /// One tensor per argument of `model`: from --input files, or seeded.
 bool prepareInputs(mlir::func::FuncOp model, const RunOptions &options,
                    bool verbose, std::vector<resc::Tensor> &inputs);
+
+/// What `resc run` and `resc run --train` read before running: the
+/// parameters (from --weights or seeded), the files --output names, and the
+/// inputs (from --input or seeded).
+struct RunSetup {
+  resc::TensorMap params;
+  std::vector<std::string> outputNames;
+  std::map<std::string, std::string> outputFiles;
+  std::vector<resc::Tensor> inputs;
+};
+bool prepareRun(mlir::ModuleOp module, mlir::func::FuncOp model,
+                const RunOptions &options, bool verbose, RunSetup &setup);
 
 /// Shape, range, first values and (for 2-D) the argmax of each row.
 void printSummary(const std::string &name, const resc::Tensor &tensor);

@@ -88,20 +88,10 @@ int runTrain(const CommonOptions &common, const RunOptions &options) {
   func::FuncOp model = session.model();
   session.diagnostics().setShowRemarks(common.verbose);
 
-  resc::TensorMap params;
-  if (!loadOrSeedWeights(module, options.weights, options.seed, common.verbose,
-                         params))
+  RunSetup setup;
+  if (!prepareRun(module, model, options, common.verbose, setup))
     return 1;
-  std::vector<std::string> outputNames;
-  for (unsigned i = 0; i < model.getNumResults(); ++i)
-    outputNames.push_back(outputName(model, i));
-  std::map<std::string, std::string> outputFiles;
-  for (const std::string &spec : options.outputs)
-    if (!splitSpec(spec, outputNames, "output", outputFiles))
-      return 1;
-  std::vector<resc::Tensor> inputs;
-  if (!prepareInputs(model, options, common.verbose, inputs))
-    return 1;
+  std::vector<resc::Tensor> &inputs = setup.inputs;
   int64_t batch = inputs.empty() || inputs[0].shape.empty()
                       ? options.batch
                       : inputs[0].shape[0];
@@ -111,7 +101,7 @@ int runTrain(const CommonOptions &common, const RunOptions &options) {
   inputs.insert(inputs.end(), outputGrads.begin(), outputGrads.end());
 
   std::string bindError;
-  if (!res::attachValues(module, params, bindError)) {
+  if (!res::attachValues(module, setup.params, bindError)) {
     reportError(bindError);
     return 1;
   }
@@ -152,9 +142,9 @@ int runTrain(const CommonOptions &common, const RunOptions &options) {
     resc::Tensor &tensor = (*results)[i];
     if (role == "output") {
       printSummary(name, tensor);
-      auto file = outputFiles.find(name);
+      auto file = setup.outputFiles.find(name);
       std::string error;
-      if (file != outputFiles.end() &&
+      if (file != setup.outputFiles.end() &&
           !resc::writeNpy(file->second, tensor, error)) {
         reportError(error);
         return 1;
