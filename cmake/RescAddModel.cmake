@@ -34,9 +34,12 @@ function(resc_add_model target)
   endif()
 
   # In resc's own build the tool and the runtime are targets of the build;
-  # through find_package(resc) they are the installed ones.
+  # through find_package(resc) they are the installed ones; RESC_BUILD_TOOL,
+  # when set, names another resc to run.
   # A target name as COMMAND also makes the build order follow it.
-  if(TARGET resc::resc)
+  if(RESC_BUILD_TOOL)
+    set(resc_exe ${RESC_BUILD_TOOL})
+  elseif(TARGET resc::resc)
     set(resc_exe resc::resc)
   elseif(TARGET resc)
     set(resc_exe resc)

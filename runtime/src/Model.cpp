@@ -131,6 +131,9 @@ struct resc_model {
   /// A library for a GPU target keeps its tensors on the device for a run.
   bool gpu = false;
   resc::aot::DeviceBuffers device;
+  /// The training plan's device tensors live from train_forward to the end
+  /// of backward (the saved activations), apart from inference runs.
+  resc::aot::DeviceBuffers trainDevice;
   std::map<const StepRec *, size_t> profileIndex;
   std::vector<ProfileRow> profile;
 
@@ -177,6 +180,8 @@ struct resc_model {
                            float *const *outputs);
   resc_status backward(const float *const *gradOutputs, float *const *gradIn);
   resc_status repack();
+  /// Copies the training outputs of `role` back from the device.
+  resc_status trainOutputsToHost(uint8_t role);
 };
 
 resc_status
@@ -283,13 +288,18 @@ resc_status resc_model::call(const ModelPlan &p, const StepRec &step,
       const bool isResult = i + 1 == n;
       const int slot = isResult ? step.result : step.operands[i];
       const int kind = p.slots[slot].kind;
+      // The training plan's parameters are packed again at every
+      // train_forward, so they go up once per step like inputs.
+      const bool training = &p != &plan;
       using Role = resc::aot::DeviceBuffers::Role;
-      Role role = kind == format::SlotParam   ? Role::Parameter
+      Role role = kind == format::SlotParam
+                      ? (training ? Role::Input : Role::Parameter)
                   : kind == format::SlotInput ? Role::Input
                                               : Role::Activation;
       args[i + 1] =
-          device.get(userContext, reinterpret_cast<float *>(bufs[i].host),
-                     bufs[i].dim, bufs[i].dimensions, role);
+          (training ? trainDevice : device)
+              .get(userContext, reinterpret_cast<float *>(bufs[i].host),
+                   bufs[i].dim, bufs[i].dimensions, role);
     }
   }
 
@@ -462,13 +472,31 @@ resc_status resc_model::requireTraining() {
     return fail(RESC_ERROR_INVALID_ARGUMENT,
                 std::string("model '") + def->name +
                     "': this library was compiled without --train");
-  if (gpu)
-    return fail(RESC_ERROR_INVALID_ARGUMENT,
-                "the training entries run on CPU targets only");
+  return RESC_OK;
+}
+
+resc_status resc_model::trainOutputsToHost(uint8_t role) {
+  const ModelPlan &t = *plan.train;
+  for (size_t i = 0; i < t.outputs.size(); ++i) {
+    if (t.roles[i] != role)
+      continue;
+    context.message.clear();
+    if (int code =
+            trainDevice.copyToHost(&context, trainPtr[t.outputs[i].slot]))
+      return fail(
+          RESC_ERROR_KERNEL,
+          "copying '" + t.outputs[i].name +
+              "' from the device failed: " + trimMessage(context.message) +
+              " (code " + std::to_string(code) + ")");
+  }
   return RESC_OK;
 }
 
 resc_status resc_model::repack() {
+  // The device keeps parameters by host address, and the new packing may
+  // reuse an old address: every device copy goes, to be uploaded afresh.
+  if (gpu)
+    device.releaseAll(&context);
   if (resc_status s = loadWeights(raw, {}, "the instance's parameters"))
     return s;
   stale = false;
@@ -484,6 +512,8 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
           checkRunArguments(inputs, batch, outputs, t.largestPerSample))
     return s;
   trainedBatch = 0;
+  if (gpu) // a train_forward without its backward left these
+    trainDevice.endRun(&context);
   // The forward convolutions read packed weights: packed again from the
   // parameters as they are now, so an optimiser's update needs no call.
   trainPacked.resize(t.recipes.size());
@@ -553,8 +583,16 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
     }
   }
   error.clear();
-  if (resc_status s = execute(t, t.steps, trainPtr, batch))
-    return s;
+  resc_status status = execute(t, t.steps, trainPtr, batch);
+  if (gpu && status == RESC_OK)
+    status = trainOutputsToHost(format::RoleOutput);
+  if (gpu && status == RESC_OK)
+    status = trainOutputsToHost(format::RoleRunningStat);
+  if (status != RESC_OK) {
+    if (gpu)
+      trainDevice.endRun(&context);
+    return status;
+  }
   // Outputs to the caller; new running statistics into the parameters.
   for (size_t i = 0; i < t.outputs.size(); ++i) {
     const int32_t slot = t.outputs[i].slot;
@@ -597,8 +635,16 @@ resc_status resc_model::backward(const float *const *gradOutputs,
   // The arena's saved activations are overwritten as the pass goes.
   trainedBatch = 0;
   error.clear();
-  if (resc_status s = execute(t, t.backward, trainPtr, batch))
-    return s;
+  resc_status status = execute(t, t.backward, trainPtr, batch);
+  if (gpu) {
+    if (status == RESC_OK)
+      status = trainOutputsToHost(format::RoleParamGrad);
+    if (status == RESC_OK)
+      status = trainOutputsToHost(format::RoleInputGrad);
+    trainDevice.endRun(&context);
+  }
+  if (status != RESC_OK)
+    return status;
   size_t input = 0;
   for (size_t i = 0; i < t.outputs.size(); ++i)
     if (t.roles[i] == format::RoleInputGrad) {
@@ -700,8 +746,10 @@ resc_status resc_model_destroy(resc_model *model) {
   if (!model)
     return failNoModel(RESC_ERROR_NULL_POINTER, "model is NULL");
   // Device memory first, while Halide's errors still reach this instance.
-  if (model->gpu)
+  if (model->gpu) {
     model->device.releaseAll(&model->context);
+    model->trainDevice.releaseAll(&model->context);
+  }
   {
     std::lock_guard<std::mutex> lock(registryMutex);
     registry().erase(&model->context);

@@ -4,11 +4,11 @@
 // present, and skips with a message elsewhere.
 #include "resnet20_cuda.h"
 
+#include "CudaAvailable.h"
+
 #include "resc/Npy.h"
 
 #include <gtest/gtest.h>
-
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,24 +17,9 @@
 
 namespace {
 
-const std::string kData = AOT_DATA;
+using resc::testing::cudaUnavailable;
 
-/// Why CUDA cannot run here, or "" when a device is present. Asks the
-/// driver directly (as Halide's runtime does, through dlopen), so the test
-/// needs no CUDA at build time.
-std::string cudaUnavailable() {
-  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!lib)
-    return "no CUDA driver (libcuda.so.1) on this machine";
-  using InitFn = int (*)(unsigned);
-  using CountFn = int (*)(int *);
-  auto init = reinterpret_cast<InitFn>(dlsym(lib, "cuInit"));
-  auto count = reinterpret_cast<CountFn>(dlsym(lib, "cuDeviceGetCount"));
-  int devices = 0;
-  if (!init || !count || init(0) != 0 || count(&devices) != 0 || devices < 1)
-    return "the CUDA driver reports no usable device";
-  return "";
-}
+const std::string kData = AOT_DATA;
 
 class CudaBatches : public ::testing::TestWithParam<int> {};
 

@@ -1,197 +1,34 @@
 // GoogleTests of a `resc compile --train` library (tiny.res: batch norms, a
-// weight-tied repeat, a dense head): its training forward and backward
-// against the reference interpreter running the training function
-// (`resc run --train --interpret`), parameters changed in place, saved
-// weights, and the training entries' errors.
+// weight-tied repeat, a dense head) on the CPU: the checks of
+// TrainChecks.h and the training entries' errors.
 #include "tiny.h"
 #include "tiny_train.h"
 
-#include "resc/Npy.h"
-#include "resc/Safetensors.h"
+#include "TrainChecks.h"
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <map>
 #include <string>
 #include <vector>
 
 namespace {
 
-const std::string kData = AOT_DATA;
-constexpr int64_t kBatch = 4;
-
-resc::Tensor load(const std::string &leaf) {
-  resc::Tensor t;
-  std::string error;
-  EXPECT_TRUE(resc::readNpy(kData + "/" + leaf, t, error)) << error;
-  return t;
-}
-
-/// The largest error relative to the largest reference value, or to
-/// `floor` when that is smaller: a bias before a training-mode batch norm
-/// has the exact gradient 0 (the norm subtracts it again), so both sides
-/// are rounding noise there.
-double relError(const float *got, const std::vector<float> &want,
-                double floor = 0) {
-  double err = 0, scale = 0;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (!std::isfinite(got[i]))
-      return INFINITY;
-    err = std::max(err, std::fabs(double(got[i]) - want[i]));
-    scale = std::max(scale, std::fabs(double(want[i])));
-  }
-  scale = std::max(scale, floor);
-  return scale > 0 ? err / scale : err;
-}
-
-struct Instance {
-  resc_model *model = nullptr;
-  explicit Instance(const std::string &weights) {
-    EXPECT_EQ(tiny_train_create_from_file(weights.c_str(), &model), RESC_OK)
-        << tiny_train_error_message(nullptr);
-  }
-  ~Instance() {
-    if (model)
-      resc_model_destroy(model);
-  }
-};
-
-struct Param {
-  std::string name;
-  float *data;
-  const float *grad;
-  int64_t count;
-  bool trainable;
-};
-
-std::vector<Param> parameters(resc_model *model) {
-  size_t n = 0;
-  EXPECT_EQ(resc_model_num_parameters(model, &n), RESC_OK);
-  std::vector<Param> params;
-  for (size_t i = 0; i < n; ++i) {
-    const char *name;
-    float *data;
-    const float *grad;
-    int64_t count;
-    int32_t trainable;
-    EXPECT_EQ(
-        resc_model_parameter(model, i, &name, &data, &grad, &count, &trainable),
-        RESC_OK);
-    params.push_back({name, data, grad, count, trainable != 0});
-  }
-  return params;
-}
-
-/// One training forward and backward of the test's input and output
-/// gradient; the output and the input gradient.
-void step(resc_model *model, std::vector<float> &y, std::vector<float> &dx) {
-  resc::Tensor x = load("train_x.npy"), dy = load("train_dy.npy");
-  y.assign(dy.data.size(), 0.0f);
-  dx.assign(x.data.size(), 0.0f);
-  const float *in = x.data.data();
-  float *out = y.data();
-  ASSERT_EQ(tiny_train_train_forward(model, &in, kBatch, &out), RESC_OK)
-      << resc_model_error_message(model);
-  const float *g = dy.data.data();
-  float *gx = dx.data();
-  ASSERT_EQ(tiny_train_backward(model, &g, &gx), RESC_OK)
-      << resc_model_error_message(model);
-}
+using namespace resc::testing::train;
 
 TEST(AotTrain, ForwardAndGradientsMatchTheInterpreter) {
-  Instance inst(kData + "/tiny.safetensors");
-  std::vector<float> y, dx;
-  step(inst.model, y, dx);
-  resc::TensorMap grads, others;
-  std::map<std::string, std::string> otherTypes;
-  std::string error;
-  ASSERT_TRUE(resc::readSafetensors(kData + "/train_grads.safetensors", grads,
-                                    otherTypes, error))
-      << error;
-  EXPECT_LT(relError(y.data(), load("train_y.npy").data), 1e-4);
-  ASSERT_TRUE(grads.count("x"));
-  EXPECT_LT(relError(dx.data(), grads["x"].data), 1e-4);
-  size_t trainable = 0;
-  for (const Param &p : parameters(inst.model)) {
-    if (!p.trainable) {
-      EXPECT_EQ(p.grad, nullptr) << p.name;
-      continue;
-    }
-    ++trainable;
-    ASSERT_TRUE(grads.count(p.name)) << p.name;
-    ASSERT_EQ(int64_t(grads[p.name].data.size()), p.count) << p.name;
-    EXPECT_LT(relError(p.grad, grads[p.name].data, 1e-2), 1e-4) << p.name;
-  }
-  EXPECT_EQ(trainable + 1, grads.size()); // and the input's
+  expectGradientsMatchTheInterpreter(tiny_train_create_from_file);
 }
 
-TEST(AotTrain, RunningStatisticsMoveTowardTheBatch) {
-  Instance inst(kData + "/tiny.safetensors");
-  std::map<std::string, std::vector<float>> before;
-  for (const Param &p : parameters(inst.model))
-    before[p.name].assign(p.data, p.data + p.count);
-  std::vector<float> y, dx;
-  step(inst.model, y, dx);
-  size_t buffers = 0;
-  for (const Param &p : parameters(inst.model)) {
-    bool changed = false;
-    for (int64_t i = 0; i < p.count; ++i)
-      changed |= p.data[i] != before[p.name][i];
-    // Only the running statistics change in a step without an optimiser.
-    EXPECT_EQ(changed, !p.trainable) << p.name;
-    buffers += !p.trainable;
-  }
-  EXPECT_EQ(buffers, 4u); // two batch norms, mean and variance each
+TEST(AotTrain, RunningStatisticsMatchTheInterpreter) {
+  expectRunningStatisticsMatchTheInterpreter(tiny_train_create_from_file);
 }
 
 TEST(AotTrain, SgdStepsAgreeWithAFreshInstanceOfTheSavedWeights) {
-  Instance inst(kData + "/tiny.safetensors");
-  std::vector<float> y, dx;
-  step(inst.model, y, dx);
-  for (const Param &p : parameters(inst.model))
-    if (p.trainable)
-      for (int64_t i = 0; i < p.count; ++i)
-        p.data[i] -= 0.05f * p.grad[i];
-  ASSERT_EQ(tiny_train_parameters_changed(inst.model), RESC_OK);
-  std::string saved = testing::TempDir() + "/aot_train_step1.safetensors";
-  ASSERT_EQ(resc_model_save_weights(inst.model, saved.c_str()), RESC_OK)
-      << resc_model_error_message(inst.model);
-
-  // The second step through the updated instance and through a new one.
-  std::vector<float> y2, dx2, yFresh, dxFresh;
-  step(inst.model, y2, dx2);
-  Instance fresh(saved);
-  step(fresh.model, yFresh, dxFresh);
-  EXPECT_LT(relError(y2.data(), yFresh), 1e-6);
-  EXPECT_LT(relError(dx2.data(), dxFresh), 1e-6);
-  EXPECT_GT(relError(y2.data(), y), 1e-4); // the step changed the model
-
-  // Inference sees the new weights (and the new running statistics).
-  resc::Tensor x = load("train_x.npy");
-  std::vector<float> out(y.size()), outFresh(y.size());
-  ASSERT_EQ(tiny_train_run(inst.model, x.data.data(), kBatch, out.data()),
-            RESC_OK);
-  ASSERT_EQ(resc_model_save_weights(inst.model, saved.c_str()), RESC_OK);
-  Instance fresh2(saved);
-  ASSERT_EQ(
-      tiny_train_run(fresh2.model, x.data.data(), kBatch, outFresh.data()),
-      RESC_OK);
-  EXPECT_LT(relError(out.data(), outFresh), 1e-6);
-
-  // The saved file holds every parameter.
-  resc::TensorMap file;
-  std::map<std::string, std::string> others;
-  std::string error;
-  ASSERT_TRUE(resc::readSafetensors(saved, file, others, error)) << error;
-  for (const Param &p : parameters(inst.model)) {
-    ASSERT_TRUE(file.count(p.name)) << p.name;
-    EXPECT_EQ(relError(p.data, file[p.name].data), 0.0) << p.name;
-  }
+  expectSgdStepsAgreeWithSavedWeights(tiny_train_create_from_file, "cpu");
 }
 
 TEST(AotTrain, ErrorsAreReported) {
-  Instance inst(kData + "/tiny.safetensors");
+  Instance inst(tiny_train_create_from_file, kData + "/tiny.safetensors");
   resc::Tensor x = load("train_x.npy"), dy = load("train_dy.npy");
   const float *in = x.data.data(), *g = dy.data.data();
   std::vector<float> y(dy.data.size());

@@ -6,6 +6,7 @@
 #include "compiler/tools/resc/BenchTrain.h"
 #include "compiler/tools/resc/Commands.h"
 #include "compiler/tools/resc/LoadModel.h"
+#include "compiler/tools/resc/RunInputs.h"
 
 #include "compiler/codegen/JitModel.h"
 #include "compiler/weights/InitWeights.h"
@@ -146,6 +147,9 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
   for (int i = 0; i < options.warmup; ++i)
     if (failed(compiled->run(inputs)))
       return 1;
+  // After the warm-up: the profile of passes with warm caches and a
+  // started thread pool, which `resc run --profile` (one cold pass) is not.
+  compiled->setProfiling(options.profile);
   std::vector<double> ms;
   ms.reserve(options.repeat);
   for (int i = 0; i < options.repeat; ++i) {
@@ -227,6 +231,11 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
                        median > 0 ? train.stepMs / median : 0.0)
        << ", " << train.kernels << " kernels\n";
   os << llvm::format("peak resident memory: %.1f MiB\n", rss);
+  if (options.profile) {
+    os << "\nper-layer profile, summed over the " << options.repeat
+       << " timed passes:\n";
+    printProfile(*compiled);
+  }
   return 0;
 }
 

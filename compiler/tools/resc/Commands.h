@@ -73,6 +73,9 @@ struct RunOptions {
   std::vector<std::string> gradOutputs;
   /// Safetensors file for the gradients of the parameters and inputs.
   std::string gradsOut;
+  /// Safetensors file for the parameters after the step (the running
+  /// statistics moved by the batch; no optimiser).
+  std::string weightsOut;
 };
 int runRun(const CommonOptions &common, const RunOptions &options);
 int runTrain(const CommonOptions &common, const RunOptions &options);
@@ -95,6 +98,8 @@ struct BenchOptions {
   bool json = false;
   /// Also time a training step (forward, backward, SGD update).
   bool train = false;
+  /// Per-layer table of the timed (warm) forward passes.
+  bool profile = false;
   PipelineOptions pipeline;
 };
 int runBench(const CommonOptions &common, const BenchOptions &options);

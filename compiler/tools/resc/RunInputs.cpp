@@ -186,4 +186,28 @@ void printSummary(const std::string &name, const resc::Tensor &tensor) {
   }
 }
 
+void printProfile(const res::codegen::CompiledModel &compiled) {
+  auto layers = compiled.profile();
+  double total = 0;
+  for (const auto &l : layers)
+    total += l.seconds;
+  auto &os = llvm::outs();
+  os << llvm::format("%-32s %-28s %6s %10s %7s %9s\n", (const char *)"layer",
+                     (const char *)"kernel", (const char *)"calls",
+                     (const char *)"time ms", (const char *)"share",
+                     (const char *)"GFLOP/s");
+  for (const auto &l : layers) {
+    std::string kernel =
+        l.kernel.size() > 28 ? l.kernel.substr(0, 25) + "..." : l.kernel;
+    os << llvm::format("%-32s %-28s %6lld %10.3f %6.1f%%", l.layer.c_str(),
+                       kernel.c_str(), (long long)l.calls, l.seconds * 1e3,
+                       total > 0 ? 100 * l.seconds / total : 0.0);
+    if (l.flops > 0 && l.seconds > 0)
+      os << llvm::format(" %9.1f", l.flops / l.seconds / 1e9);
+    os << "\n";
+  }
+  os << llvm::format("%-32s %-28s %6s %10.3f\n", (const char *)"total",
+                     (const char *)"", (const char *)"", total * 1e3);
+}
+
 } // namespace resc::cli

@@ -5,6 +5,8 @@
 
 #include "compiler/tools/resc/Commands.h"
 
+#include "compiler/codegen/JitModel.h"
+
 #include "resc/Safetensors.h"
 #include "resc/Tensor.h"
 
@@ -45,6 +47,10 @@ struct RunSetup {
 };
 bool prepareRun(mlir::ModuleOp module, mlir::func::FuncOp model,
                 const RunOptions &options, bool verbose, RunSetup &setup);
+
+/// The table of `resc run --profile`: time, share and GFLOP/s per layer
+/// and kernel, summed over the calls since profiling began.
+void printProfile(const res::codegen::CompiledModel &compiled);
 
 /// Shape, range, first values and (for 2-D) the argmax of each row.
 void printSummary(const std::string &name, const resc::Tensor &tensor);

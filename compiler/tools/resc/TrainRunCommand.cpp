@@ -126,8 +126,11 @@ int runTrain(const CommonOptions &common, const RunOptions &options) {
     if (failed(compiled) || failed(compiled->bindParams({})))
       return 1;
     engine = "compiled: " + std::to_string(compiled->numKernels()) + " kernels";
+    compiled->setProfiling(options.profile);
     start = Clock::now();
     results = compiled->run(inputs);
+    if (succeeded(results) && options.profile)
+      printProfile(*compiled);
   }
   double ms =
       std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -165,15 +168,20 @@ int runTrain(const CommonOptions &common, const RunOptions &options) {
       }
     } else if (role == "running_stat") {
       ++runningStats;
+      auto param = setup.params.find(name);
+      if (param != setup.params.end())
+        param->second = std::move(tensor);
     }
   }
   llvm::outs() << "gradients of " << paramGrads << " parameters; "
                << runningStats << " running statistics updated\n";
   llvm::outs() << llvm::format("time: %.3f ms", ms) << " (" << engine
                << ", forward and backward)\n";
-  if (!options.gradsOut.empty()) {
+  for (const auto &[file, tensors] :
+       {std::pair{&options.gradsOut, &grads},
+        std::pair{&options.weightsOut, &setup.params}}) {
     std::string error;
-    if (!resc::writeSafetensors(options.gradsOut, grads, error)) {
+    if (!file->empty() && !resc::writeSafetensors(*file, *tensors, error)) {
       reportError(error);
       return 1;
     }

@@ -232,21 +232,21 @@ int main(int argc, char **argv) {
       ->type_name("N")
       ->capture_default_str()
       ->check(atLeast(1));
-  runCmd->add_flag("--interpret", run.interpret,
-                   "Run on the reference interpreter instead of compiled "
-                   "Halide kernels (slow; the oracle of the tests)");
-  CLI::Option *profileFlag = runCmd->add_flag(
-      "--profile", run.profile,
-      "Time each layer's kernel and print a table (time, share, "
-      "GFLOP/s)");
+  CLI::Option *interpretFlag =
+      runCmd->add_flag("--interpret", run.interpret,
+                       "Run on the reference interpreter instead of compiled "
+                       "Halide kernels (slow; the oracle of the tests)");
+  // The interpreter has no kernels to time: refuse rather than ignore.
+  runCmd
+      ->add_flag("--profile", run.profile,
+                 "Time each layer's kernel and print a table (time, share, "
+                 "GFLOP/s); with --train, the training step's kernels")
+      ->excludes(interpretFlag);
   CLI::Option *trainFlag = runCmd->add_flag(
       "--train", run.train,
       "Run one training step's forward pass (batch norm with batch "
       "statistics) and its backward pass on the model as written (no -O "
       "pipeline), printing the outputs and the gradients' sizes");
-  // The training run has no per-layer profile yet: refuse rather than
-  // ignore the flag.
-  trainFlag->excludes(profileFlag);
   runCmd
       ->add_option("--grad-output", run.gradOutputs,
                    "With --train: the gradient of an output as NAME=FILE.npy "
@@ -259,6 +259,14 @@ int main(int argc, char **argv) {
                    "grad-output) with respect to every trainable parameter "
                    "(under its name) and every input (under the input's "
                    "name) as safetensors")
+      ->type_name("FILE")
+      ->needs(trainFlag);
+  runCmd
+      ->add_option("--weights-out", run.weightsOut,
+                   "With --train: write every parameter after the step as "
+                   "safetensors: the batch norms' running statistics moved "
+                   "by the batch (PyTorch's momentum update), the rest as "
+                   "read (the step applies no optimiser)")
       ->type_name("FILE")
       ->needs(trainFlag);
   addPipelineOptions(runCmd, run.pipeline, /*defaultLevel=*/2);
@@ -326,20 +334,27 @@ int main(int argc, char **argv) {
       ->type_name("K")
       ->capture_default_str()
       ->check(atLeast(0));
-  benchCmd->add_flag("--json", bench.json,
-                     "Print one JSON object (median_ms, min_ms, max_ms, "
-                     "gflops, batch, threads, ...) instead of text");
+  CLI::Option *benchJson =
+      benchCmd->add_flag("--json", bench.json,
+                         "Print one JSON object (median_ms, min_ms, max_ms, "
+                         "gflops, batch, threads, ...) instead of text");
   benchCmd->add_flag("--train", bench.train,
                      "Also time training steps (training-mode forward, "
                      "backward, SGD update with momentum) of the model as "
                      "written, beside the forward pass");
+  benchCmd
+      ->add_flag("--profile", bench.profile,
+                 "Time each layer's kernel over the timed forward passes and "
+                 "print the table of 'resc run --profile' (warm caches)")
+      ->excludes(benchJson);
   addPipelineOptions(benchCmd, bench.pipeline, /*defaultLevel=*/2);
   benchCmd->footer(
       "Compilation and weight packing are not timed. GFLOP/s counts two "
       "FLOPs per multiply-add as 'resc info' counts them.\n\nExamples:\n"
       "  resc bench examples/resnet50.res --threads 1\n"
       "  resc bench examples/resnet20.res --batch 64 --repeat 50 --json\n"
-      "  resc bench examples/resnet20.res --batch 64 --train\n");
+      "  resc bench examples/resnet20.res --batch 64 --train\n"
+      "  resc bench examples/resnet50.res --threads 1 --profile\n");
 
   CompileOptions compile;
   CLI::App *compileCmd = addCompileCommand(app, common, compile);
