@@ -183,7 +183,9 @@ LogicalResult CompiledModel::Impl::bind(const resc::TensorMap &given) {
     auto it = resolved.find(name);
     return it == resolved.end() ? nullptr : it->second;
   };
-  packed.assign(plan.params.size(), {});
+  // Kept from the last binding: a training step binds every step, and
+  // fresh buffers would fault their pages in again each time.
+  packed.resize(plan.params.size());
   for (size_t i = 0; i < plan.params.size(); ++i) {
     std::string error;
     if (!packParam(plan.params[i], lookup, packed[i], error))
@@ -330,6 +332,15 @@ FailureOr<CompiledModel> CompiledModel::compile(ModuleOp module,
 FailureOr<std::vector<resc::Tensor>>
 CompiledModel::run(const std::vector<resc::Tensor> &inputs,
                    const resc::TensorMap &params) {
+  std::vector<resc::Tensor> outputs;
+  if (failed(run(inputs, params, outputs)))
+    return failure();
+  return outputs;
+}
+
+LogicalResult CompiledModel::run(const std::vector<resc::Tensor> &inputs,
+                                 const resc::TensorMap &params,
+                                 std::vector<resc::Tensor> &outputs) {
   Impl &m = *impl;
   std::lock_guard<std::mutex> lock(m.runMutex);
   if (inputs.size() != m.inputShapes.size())
@@ -378,14 +389,17 @@ CompiledModel::run(const std::vector<resc::Tensor> &inputs,
            << batch * perBatch * 4 << " bytes";
 
   Plan &plan = m.plan;
-  std::vector<resc::Tensor> outputs;
-  for (int s : plan.outputs) {
+  outputs.resize(plan.outputs.size());
+  for (size_t i = 0; i < plan.outputs.size(); ++i) {
+    const Slot &slot = plan.slots[plan.outputs[i]];
     std::vector<int64_t> shape;
-    if (plan.slots[s].batched)
+    if (slot.batched)
       shape.push_back(batch);
-    shape.insert(shape.end(), plan.slots[s].dims.begin(),
-                 plan.slots[s].dims.end());
-    outputs.emplace_back(shape);
+    shape.insert(shape.end(), slot.dims.begin(), slot.dims.end());
+    // Every element is written by the kernels; a buffer of the right size
+    // is used as it is.
+    outputs[i].data.resize(size_t(resc::checkedNumel(shape)));
+    outputs[i].shape = std::move(shape);
   }
   std::vector<float *> ptr(plan.slots.size(), nullptr);
   for (size_t i = 0; i < plan.slots.size(); ++i) {
@@ -410,9 +424,7 @@ CompiledModel::run(const std::vector<resc::Tensor> &inputs,
       break;
     }
   }
-  if (failed(m.execute(plan.steps, ptr, batch)))
-    return failure();
-  return outputs;
+  return m.execute(plan.steps, ptr, batch);
 }
 
 LogicalResult CompiledModel::bindParams(const resc::TensorMap &params) {

@@ -91,6 +91,12 @@ public:
   mlir::FailureOr<std::vector<resc::Tensor>>
   run(const std::vector<resc::Tensor> &inputs,
       const resc::TensorMap &params = {});
+  /// The same, writing into `outputs`, whose buffers are reused when they
+  /// already have the results' sizes (a loop of runs, such as training
+  /// steps, then allocates and faults in no new memory).
+  mlir::LogicalResult run(const std::vector<resc::Tensor> &inputs,
+                          const resc::TensorMap &params,
+                          std::vector<resc::Tensor> &outputs);
 
   /// Checks and packs the parameters once (transposed weights, folded
   /// batch norms), for runs that follow with an empty `params`.

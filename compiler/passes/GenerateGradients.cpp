@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <map>
 
@@ -343,7 +344,7 @@ void remarkSavedValues(func::FuncOp fn, unsigned numInputs,
 }
 
 /// Builds `@name_train` from the model function `fn`.
-LogicalResult generate(ModuleOp module, func::FuncOp model) {
+LogicalResult generate(ModuleOp module, func::FuncOp model, bool inputGrads) {
   MLIRContext *ctx = module.getContext();
   std::string trainName = (model.getName() + "_train").str();
   if (module.lookupSymbol(trainName))
@@ -405,6 +406,8 @@ LogicalResult generate(ModuleOp module, func::FuncOp model) {
     if (!dx)
       return model.emitOpError("input '")
              << inputNames[i] << "' does not reach any output";
+    if (!inputGrads)
+      continue;
     results.push_back(dx);
     resultAttrs.push_back(roleAttrs("input_grad", inputNames[i]));
   }
@@ -419,11 +422,19 @@ LogicalResult generate(ModuleOp module, func::FuncOp model) {
     results.push_back(value);
     resultAttrs.push_back(roleAttrs("running_stat", param));
   }
-  Operation *firstBackward = forwardOps.empty()
-                                 ? ret.getOperation()
-                                 : forwardOps.back()->getNextNode();
-  rewriter.create<func::ReturnOp>(ret.getLoc(), results);
+  Operation *newRet = rewriter.create<func::ReturnOp>(ret.getLoc(), results);
+  Operation *firstBackward =
+      forwardOps.empty() ? newRet : forwardOps.back()->getNextNode();
   rewriter.eraseOp(ret);
+  // Without the input gradients, the ops that only they needed (the first
+  // layer's input-gradient convolution, say) are dead.
+  if (!inputGrads)
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+      if (isOpTriviallyDead(&op)) {
+        if (&op == firstBackward)
+          firstBackward = op.getNextNode();
+        rewriter.eraseOp(&op);
+      }
 
   SmallVector<Type> argTypes(body.getArgumentTypes());
   SmallVector<Type> resultTypes;
@@ -456,7 +467,7 @@ void GenerateGradientsPass::runOnOperation() {
     return signalPassFailure();
   }
   for (func::FuncOp fn : models)
-    if (failed(generate(module, fn)))
+    if (failed(generate(module, fn, inputGrads)))
       return signalPassFailure();
 }
 

@@ -182,7 +182,8 @@ def GenerateGradients : Pass<"res-generate-gradients", "::mlir::ModuleOp"> {
       several uses, and of parameters used several times (a tied repeat
       uses its parameters once per iteration), are summed with `res.add`.
     The arguments `dy` are the gradients of the outputs; the results are the
-    outputs, the gradient of every input, of every trainable parameter
+    outputs, the gradient of every input (unless `input-grads=false`), of
+    every trainable parameter
     (sorted by name) and the updated running statistics, each marked with
     `res.role` ("output", "input_grad", "param_grad", "running_stat") and
     `res.name` (the output's or input's name, the parameter's symbol).
@@ -200,6 +201,10 @@ def GenerateGradients : Pass<"res-generate-gradients", "::mlir::ModuleOp"> {
   let options = [
     Option<"model", "model", "std::string", "\"\"",
            "The model function to differentiate (default: every one)">,
+    Option<"inputGrads", "input-grads", "bool", "true",
+           "Return the gradients of the model's inputs (false: leave them "
+           "out, and the kernels only they need, as a training step that "
+           "updates parameters only does)">,
   ];
 }
 

@@ -1081,31 +1081,40 @@ model small {
 
 /// Not a timed test: GFLOP/s of the two convolution gradients of resnet20's
 /// 3x3 16 -> 16 layer at 32x32, batch 64 (run it by name; ctest skips it).
-TEST(GradKernelsBench, Resnet20Layer) {
-  ConvShape s{16, 16, 32, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1};
-  const int64_t N = 64;
+/// A square 3x3 stride-1 layer of `ch` channels at batch `N`.
+struct BenchLayer {
+  const char *name;
+  int64_t ch, hw, N;
+};
+
+class GradKernelsBench : public ::testing::TestWithParam<BenchLayer> {};
+
+TEST_P(GradKernelsBench, Layer) {
+  const BenchLayer L = GetParam();
+  const int64_t C = L.ch, HW = L.hw, N = L.N;
+  ConvShape s{C, C, HW, HW, 3, 3, 1, 1, 1, 1, 1, 1, 1};
   // The forward conv of the layer first, for comparison.
   for (KernelKind kind : {KernelKind::Conv, KernelKind::ConvGradInput,
                           KernelKind::ConvGradWeight}) {
     KernelDesc d = convDesc(kind, s);
-    Ref big = random({N, 16, 32, 32}, 31);
-    Ref w = random({16, 16, 3, 3}, 32);
+    Ref big = random({N, C, HW, HW}, 31);
+    Ref w = random({C, C, 3, 3}, 32);
     std::vector<Ref> ops;
     if (kind == KernelKind::Conv) {
-      Ref bias = random({16}, 33);
+      Ref bias = random({C}, 33);
       ops = {big, w, bias};
       d.operands = {batchedOperand(big), unbatchedOperand(w),
                     unbatchedOperand(bias)};
-      d.operands[1].dims = {16, 16, 3, 3}; // packed (co, ci, kx, ky)
-      d.result = {16, 32, 32};
+      d.operands[1].dims = {C, C, 3, 3}; // packed (co, ci, kx, ky)
+      d.result = {C, HW, HW};
     } else if (kind == KernelKind::ConvGradInput) {
       ops = {big, w};
       d.operands = {batchedOperand(big), unbatchedOperand(w)};
-      d.result = {16, 32, 32};
+      d.result = {C, HW, HW};
     } else {
       ops = {big, big};
       d.operands = {batchedOperand(big), batchedOperand(big)};
-      d.result = {16, 16, 3, 3};
+      d.result = {C, C, 3, 3};
       d.resultBatched = false;
     }
     std::string error;
@@ -1119,10 +1128,10 @@ TEST(GradKernelsBench, Resnet20Layer) {
       buffers.push_back(
           CompiledKernel::wrap(d.operands[i], storage.back().data(), N));
     }
-    std::vector<float> result(size_t(N * 16 * 32 * 32));
+    std::vector<float> result(size_t(std::max(N * C * HW * HW, C * C * 9)));
     Halide::Buffer<float> rb = CompiledKernel::wrapResult(d, result.data(), N);
     ASSERT_EQ(kernel->run(buffers, rb), ""); // warm-up
-    const int reps = 10;
+    const int reps = 5;
     auto begin = std::chrono::steady_clock::now();
     for (int i = 0; i < reps; ++i)
       kernel->run(buffers, rb);
@@ -1131,10 +1140,20 @@ TEST(GradKernelsBench, Resnet20Layer) {
             .count() /
         reps;
     double flops = d.flopsPerSample() * double(N);
-    std::printf("%s: %.3f ms, %.1f GFLOP/s (%s)\n", kindName(kind),
+    std::printf("%s %s: %.3f ms, %.1f GFLOP/s (%s)\n", L.name, kindName(kind),
                 seconds * 1e3, flops / seconds * 1e-9,
                 kernel->schedule().c_str());
   }
 }
+
+// resnet20's first stage at batch 64; resnet18's first and last at batch 8.
+INSTANTIATE_TEST_SUITE_P(
+    , GradKernelsBench,
+    ::testing::Values(BenchLayer{"resnet20_16x32x32_b64", 16, 32, 64},
+                      BenchLayer{"resnet18_64x56x56_b8", 64, 56, 8},
+                      BenchLayer{"resnet18_512x7x7_b8", 512, 7, 8}),
+    [](const ::testing::TestParamInfo<BenchLayer> &info) {
+      return std::string(info.param.name);
+    });
 
 } // namespace

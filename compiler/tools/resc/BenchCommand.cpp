@@ -235,6 +235,12 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
     os << "\nper-layer profile, summed over the " << options.repeat
        << " timed passes:\n";
     printProfile(*compiled);
+    if (options.train) {
+      os << "\nper-layer profile of the training step (forward and backward "
+            "kernels), summed over the "
+         << options.repeat << " timed steps:\n";
+      printProfile(train.profile);
+    }
   }
   return 0;
 }

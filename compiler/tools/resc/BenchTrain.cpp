@@ -35,7 +35,9 @@ bool benchTrainStep(ModuleOp module, const std::string &modelName,
                     resc::TensorMap params, const BenchOptions &options,
                     TrainStepTimes &times) {
   PassManager pm(module.getContext());
-  pm.addPass(res::createGenerateGradients({modelName}));
+  // A training step updates parameters: no input gradients, as PyTorch
+  // computes none for an input that does not require them.
+  pm.addPass(res::createGenerateGradients({modelName, /*inputGrads=*/false}));
   if (failed(pm.run(module)))
     return false;
   std::string trainName = modelName + "_train";
@@ -92,15 +94,18 @@ bool benchTrainStep(ModuleOp module, const std::string &modelName,
     return std::chrono::duration<double, std::milli>(b - a).count();
   };
   std::vector<double> steps, passes, updates;
+  // Kept across steps, as a training loop keeps its gradient buffers.
+  std::vector<resc::Tensor> results;
   for (int i = 0; i < options.warmup + options.repeat; ++i) {
+    if (i == options.warmup)
+      compiled->setProfiling(options.profile);
     auto start = Clock::now();
-    auto results = compiled->run(args, params);
-    auto mid = Clock::now();
-    if (failed(results))
+    if (failed(compiled->run(args, params, results)))
       return false;
+    auto mid = Clock::now();
     std::vector<const float *> grads;
     for (unsigned r : gradResults)
-      grads.push_back((*results)[r].data.data());
+      grads.push_back(results[r].data.data());
     if (resc_optimizer_step(sgdState.get(), paramData.data(), grads.data()) !=
         RESC_OK) {
       reportError(std::string("optimiser step: ") +
@@ -119,6 +124,8 @@ bool benchTrainStep(ModuleOp module, const std::string &modelName,
   times.maxStepMs = *std::max_element(steps.begin(), steps.end());
   times.forwardBackwardMs = median(passes);
   times.optimiserMs = median(updates);
+  if (options.profile)
+    times.profile = compiled->profile();
   return true;
 }
 

@@ -4,6 +4,8 @@
 
 #include "compiler/tools/resc/Commands.h"
 
+#include "compiler/codegen/JitModel.h"
+
 #include "resc/Safetensors.h"
 #include "resc/Tensor.h"
 
@@ -19,6 +21,9 @@ struct TrainStepTimes {
   /// Medians of the two parts of a step.
   double forwardBackwardMs = 0, optimiserMs = 0;
   size_t kernels = 0;
+  /// With --profile: the steps' kernels per layer, summed over the timed
+  /// steps (the optimiser is not in it).
+  std::vector<res::codegen::LayerProfile> profile;
 };
 
 /// Generates `modelName`'s training function in `module` (the model as

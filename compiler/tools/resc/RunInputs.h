@@ -51,6 +51,7 @@ bool prepareRun(mlir::ModuleOp module, mlir::func::FuncOp model,
 /// The table of `resc run --profile`: time, share and GFLOP/s per layer
 /// and kernel, summed over the calls since profiling began.
 void printProfile(const res::codegen::CompiledModel &compiled);
+void printProfile(const std::vector<res::codegen::LayerProfile> &layers);
 
 /// Shape, range, first values and (for 2-D) the argmax of each row.
 void printSummary(const std::string &name, const resc::Tensor &tensor);

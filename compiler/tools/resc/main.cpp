@@ -345,7 +345,8 @@ int main(int argc, char **argv) {
   benchCmd
       ->add_flag("--profile", bench.profile,
                  "Time each layer's kernel over the timed forward passes and "
-                 "print the table of 'resc run --profile' (warm caches)")
+                 "print the table of 'resc run --profile' (warm caches); with "
+                 "--train, the training step's too")
       ->excludes(benchJson);
   addPipelineOptions(benchCmd, bench.pipeline, /*defaultLevel=*/2);
   benchCmd->footer(

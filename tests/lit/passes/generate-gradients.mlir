@@ -5,6 +5,16 @@
 // the tied parameters' gradients. Gradient values are checked numerically by
 // tests/interpreter (finite differences) and tests/codegen.
 // RUN: res-opt %s -res-generate-gradients -verify-diagnostics | FileCheck %s
+// RUN: res-opt %s -res-generate-gradients=input-grads=false 2>/dev/null \
+// RUN:   | FileCheck %s --check-prefix=NOX
+// Without the input's gradient, the first iteration's input-gradient
+// convolution (which only that needed) is gone; the second's stays.
+// NOX-LABEL: func.func @m_train(
+// NOX-NOT: "input_grad"
+// NOX-SAME: {res.name = "bn.bias", res.role = "param_grad"}
+// NOX: res.conv2d_grad_input
+// NOX-NOT: res.conv2d_grad_input
+// NOX: return
 // The model itself is left as it was.
 // CHECK-LABEL: func.func @m(
 // CHECK: res.repeat
