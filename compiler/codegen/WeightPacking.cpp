@@ -1,7 +1,6 @@
 #include "compiler/codegen/WeightPacking.h"
 
 #include <algorithm>
-
 #include <cmath>
 
 namespace res {

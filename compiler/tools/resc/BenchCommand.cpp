@@ -234,7 +234,7 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
   if (options.profile) {
     os << "\nper-layer profile, summed over the " << options.repeat
        << " timed passes:\n";
-    printProfile(*compiled);
+    printProfile(compiled->profile());
     if (options.train) {
       os << "\nper-layer profile of the training step (forward and backward "
             "kernels), summed over the "

@@ -98,7 +98,8 @@ struct BenchOptions {
   bool json = false;
   /// Also time a training step (forward, backward, SGD update).
   bool train = false;
-  /// Per-layer table of the timed (warm) forward passes.
+  /// Per-layer tables of the timed (warm) forward passes and, with
+  /// `train`, of the timed training steps.
   bool profile = false;
   PipelineOptions pipeline;
 };

@@ -93,7 +93,7 @@ int runRun(const CommonOptions &common, const RunOptions &options) {
              " kernels, " + llvm::formatv("{0:f1}", compileMs / 1000).str() +
              " s to compile";
     if (succeeded(results) && options.profile)
-      printProfile(*compiled);
+      printProfile(compiled->profile());
   }
   if (failed(results))
     return 1;

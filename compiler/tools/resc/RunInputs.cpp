@@ -186,10 +186,6 @@ void printSummary(const std::string &name, const resc::Tensor &tensor) {
   }
 }
 
-void printProfile(const res::codegen::CompiledModel &compiled) {
-  printProfile(compiled.profile());
-}
-
 void printProfile(const std::vector<res::codegen::LayerProfile> &layers) {
   double total = 0;
   for (const auto &l : layers)

@@ -49,8 +49,8 @@ bool prepareRun(mlir::ModuleOp module, mlir::func::FuncOp model,
                 const RunOptions &options, bool verbose, RunSetup &setup);
 
 /// The table of `resc run --profile`: time, share and GFLOP/s per layer
-/// and kernel, summed over the calls since profiling began.
-void printProfile(const res::codegen::CompiledModel &compiled);
+/// and kernel (CompiledModel::profile, summed over the calls since
+/// profiling began).
 void printProfile(const std::vector<res::codegen::LayerProfile> &layers);
 
 /// Shape, range, first values and (for 2-D) the argmax of each row.

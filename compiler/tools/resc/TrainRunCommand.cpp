@@ -130,7 +130,7 @@ int runTrain(const CommonOptions &common, const RunOptions &options) {
     start = Clock::now();
     results = compiled->run(inputs);
     if (succeeded(results) && options.profile)
-      printProfile(*compiled);
+      printProfile(compiled->profile());
   }
   double ms =
       std::chrono::duration<double, std::milli>(Clock::now() - start).count();
