@@ -28,10 +28,12 @@ foreach(name min_ms median_ms max_ms)
   if(NOT ok)
     message(FATAL_ERROR "${name} = '${${name}}' is not a decimal:\n${out}")
   endif()
-  # Microseconds as integers, so CMake can compare them.
-  string(REGEX REPLACE "^([0-9]+)\\.([0-9][0-9][0-9]).*" "\\1\\2" us_${name}
-         "${${name}}")
-  string(REGEX REPLACE "^0+([0-9])" "\\1" us_${name} "${us_${name}}")
+  # Microseconds as integers, so CMake can compare them. REGEX REPLACE would
+  # strip "0" repeatedly ("0305" to "35"), so the leading zeros go by MATCH.
+  string(REGEX REPLACE "^([0-9]+)\\.([0-9][0-9][0-9]).*" "\\1\\2" digits
+         "${${name}}000")
+  string(REGEX MATCH "^0*([0-9]+)$" ok "${digits}")
+  set(us_${name} "${CMAKE_MATCH_1}")
 endforeach()
 if(us_min_ms GREATER us_median_ms OR us_median_ms GREATER us_max_ms)
   message(FATAL_ERROR "not min <= median <= max:\n${out}")
