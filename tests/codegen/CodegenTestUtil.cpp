@@ -165,4 +165,16 @@ void expectMatchesInterpreter(Model &model, const std::vector<int64_t> &batches,
   }
 }
 
+std::vector<std::string> kernelSchedules(Model &model) {
+  CompileOptions options;
+  options.cache = sharedCache();
+  auto compiled = CompiledModel::compile(*model.module, options);
+  EXPECT_TRUE(succeeded(compiled)) << model.diagnostics;
+  std::vector<std::string> schedules;
+  if (succeeded(compiled))
+    for (const KernelInfo &kernel : compiled->kernels())
+      schedules.push_back(kernel.schedule);
+  return schedules;
+}
+
 } // namespace res::codegen::testing

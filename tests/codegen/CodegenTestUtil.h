@@ -59,6 +59,9 @@ void expectMatchesInterpreter(Model &model,
                               const std::vector<int64_t> &batches = {1, 3},
                               double tolerance = 1e-4);
 
+/// The schedule of each kernel `model` compiles to (sharing the test cache).
+std::vector<std::string> kernelSchedules(Model &model);
+
 } // namespace res::codegen::testing
 
 #endif

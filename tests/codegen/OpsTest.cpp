@@ -38,6 +38,36 @@ TEST(CodegenOps, ConvFewOutputChannels) {
   check("6, 12, 12", "conv(3, 3) as c");
 }
 
+/// Checks `text` against the interpreter after making sure one of its
+/// convolutions takes the chunked schedule of small images with many input
+/// channels (ConvKernel.cpp), so a change of its conditions cannot leave
+/// the schedule untested.
+void checkChunked(const std::string &text) {
+  auto m = fromRes(text);
+  ASSERT_TRUE(m->module);
+  bool chunked = false;
+  for (const std::string &schedule : kernelSchedules(*m))
+    chunked |= schedule.rfind("conv: chunks of", 0) == 0;
+  EXPECT_TRUE(chunked) << "no convolution took the chunked schedule";
+  expectMatchesInterpreter(*m);
+}
+
+TEST(CodegenOps, ConvChunkedReduction) {
+  // Padded (the zero-padded copy of the input), rows of 7 pixels.
+  checkChunked(model("64, 9, 7", "conv(32, 3) as c"));
+  // Unpadded and strided, without a bias, activation fused.
+  checkChunked(model("96, 10, 10",
+                     "conv(48, 3, stride = 2, pad = 0, bias = false) "
+                     "as c; relu"));
+  // Dilated, batch norm folded into the epilogue.
+  checkChunked(model("64, 12, 12",
+                     "conv(64, 3, dilation = 2, pad = 2) as c; bn as n; relu"));
+  // Residual sum and after-activation in the epilogue.
+  checkChunked("residual blk(c) {\n  conv(c, 3) as conv1\n  relu\n"
+               "  conv(c, 3) as conv2\n  after relu\n}\n" +
+               model("64, 8, 8", "blk(64) as b"));
+}
+
 TEST(CodegenOps, ConvGroups) {
   check("8, 8, 8", "conv(16, 3, groups = 4) as c");
 }
