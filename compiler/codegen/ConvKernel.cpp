@@ -82,6 +82,23 @@ Tile chooseTile(int channelVectors, int width, int registers) {
 
 namespace {
 
+/// Tile rows (one row of one channel block, `macsPerRow` multiply-adds)
+/// per parallel task. Halide's thread pool hands out one iteration at a time
+/// under a lock, and a row of a small layer is far too little work for that
+/// (resnet20's 16-channel 32x32 rows: 74K multiply-adds, half a
+/// microsecond): with one row per task, two threads ran resnet20 at batch
+/// 64 only 1.2x faster than one (now 1.6x). Tasks of about 2M multiply-adds
+/// (about 15 us here), but at least 4 per image so that batch 1 still feeds
+/// both cores. (A factor computed from the run-time batch instead made
+/// every conv 1.3-2x slower on one thread.)
+int rowsPerTask(int64_t macsPerRow, int64_t rowsPerImage) {
+  const int64_t taskMacs = int64_t(2) << 20;
+  int64_t rows =
+      std::max<int64_t>(1, taskMacs / std::max<int64_t>(macsPerRow, 1));
+  rows = std::min(rows, std::max<int64_t>(1, rowsPerImage / 4));
+  return int(rows);
+}
+
 /// Input channels per reduction chunk of the chunked schedule, or 0 where
 /// the tiled schedule is used. Measured on one Zen 5 core (GFLOP/s, tiled
 /// -> chunked): 3x3 256->256 at 14x14 128 -> 195 (batch 1) and 139 -> 198
@@ -186,8 +203,14 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
   else
     in(c, x, y, n) = input(c, x, y, n);
 
+  const int vec = vectorWidth(target);
+  int lanes = vec;
+  while (lanes > 1 && CO % lanes != 0)
+    lanes /= 2;
+  const bool cpuTiled = !usesGpu(target) && lanes >= 4;
   // r.w counts the reduction chunks (one unless the chunked schedule runs).
-  const int chunk = reductionChunk(CIg, KW, KH, OH, OW, groups, target);
+  const int chunk =
+      cpuTiled ? reductionChunk(CIg, KW, KH, OH, OW, groups, target) : 0;
   RDom r(0, chunk ? chunk : CIg, 0, KW, 0, KH, 0, chunk ? CIg / chunk : 1, "r");
   // The input channel of output channel c: depthwise and dense convs get a
   // plain index (a vector load or a broadcast); other groupings gather.
@@ -209,17 +232,12 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
                                   {c, x, y, n}, desc.result);
   pinOutput(out, desc.result);
 
-  const int vec = vectorWidth(target);
-  int lanes = vec;
-  while (lanes > 1 && CO % lanes != 0)
-    lanes /= 2;
-
   if (usesGpu(target)) {
     k.schedule = "conv: " + scheduleGpuReduction(out, conv, {c, x, y, n});
-  } else if (lanes >= 4 && chunk) {
+  } else if (chunk) {
     k.schedule = scheduleChunked(out, conv, in, r, chunk, px || py, CO, OW,
                                  lanes, vectorRegisters(target));
-  } else if (lanes >= 4) {
+  } else if (cpuTiled) {
     // Register-tiled schedule.
     const Tile tile = chooseTile(CO / lanes, OW, vectorRegisters(target));
     const int cvecs = tile.vectors, tx = tile.pixels;
@@ -233,8 +251,15 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
         .unroll(cv)
         .unroll(xv)
         .fuse(y, co, t)
-        .fuse(t, n, t)
-        .parallel(t);
+        .fuse(t, n, t);
+    const int rows = rowsPerTask(int64_t(tc) * OW * CIg * KW * KH,
+                                 int64_t(OH) * ((CO + tc - 1) / tc));
+    if (rows > 1) {
+      Var task("task");
+      out.split(t, task, t, rows, TailStrategy::GuardWithIf).parallel(task);
+    } else {
+      out.parallel(t);
+    }
     conv.compute_at(out, xo)
         .vectorize(c, lanes)
         .unroll(c)
@@ -254,7 +279,8 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
       conv.update().unroll(r.x, 2);
     k.schedule = "conv: tile " + std::to_string(tc) + " channels x " +
                  std::to_string(tx) + " pixels, vector " +
-                 std::to_string(lanes);
+                 std::to_string(lanes) + ", " + std::to_string(rows) +
+                 " rows per task";
   } else {
     // Few output channels (a 1-channel head): vectorise along the row
     // instead, accumulating one row of all output channels in a scratch

@@ -56,7 +56,11 @@ void pinOutput(Func out, const Dims &dims) {
 std::vector<Var> makeVars(int n) {
   std::vector<Var> vars;
   for (int i = 0; i < n; ++i)
-    vars.emplace_back("v" + std::to_string(i));
+    // Not "v0", "v1"...: Halide names its own temporaries (a default Var,
+    // such as the inner var of vectorize) with one letter and a global
+    // count, so a "v1" of ours could be the same var as one of Halide's and
+    // the schedule would split, fuse or vectorise the wrong loop.
+    vars.emplace_back("dim" + std::to_string(i));
   return vars;
 }
 

@@ -397,7 +397,7 @@ LogicalResult Lowerer::lowerConv(Operation *op, Value input, Value weight,
   auto folded = lp->folded ? lp->folded : p.folded;
   PackRecipe wr{PackRecipe::ConvWeight, lp->weight, "", folded, w[0]};
   PackRecipe br{PackRecipe::Bias, "", lp->bias, folded, w[0]};
-  p.operands[1] = paramSlot(wr, {w[0], w[1], w[3], w[2]});
+  p.operands[1] = paramSlot(wr, {packedConvChannels(w[0]), w[1], w[3], w[2]});
   p.operands[2] = paramSlot(br, {w[0]});
   return emit(p, steps);
 }

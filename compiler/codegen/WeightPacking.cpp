@@ -18,6 +18,10 @@ std::string PackRecipe::key() const {
   return k;
 }
 
+int64_t packedConvChannels(int64_t outChannels) {
+  return outChannels % 128 == 0 ? outChannels + 16 : outChannels;
+}
+
 namespace {
 
 const resc::Tensor *need(const ParamLookup &lookup, const std::string &name,
@@ -80,18 +84,24 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
     if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
                                                    scale, shift, error))
       return false;
-    // Every element is written below: no need to clear a reused buffer.
-    out.resize(w->data.size());
+    // Output channels O..P-1 are padding (packedConvChannels), zero.
+    const int64_t P = conv ? packedConvChannels(O) : O;
+    const int64_t taps = KH * KW;
+    // Every element is written here or below: no need to clear a reused
+    // buffer.
+    out.resize(size_t(P * I * taps));
+    if (P > O)
+      for (int64_t row = 0; row < I * taps; ++row)
+        std::fill(out.begin() + row * P + O, out.begin() + (row + 1) * P, 0.0f);
     // A transposition, done in blocks of 16 output channels so that both
     // sides touch whole cache lines: one contiguous run of the packed
     // weight per (tap, input channel), 16 streams through the source. The
     // training step packs its convolutions' weights at every step.
-    const int64_t taps = KH * KW;
     for (int64_t o0 = 0; o0 < O; o0 += 16) {
       const int64_t o1 = std::min(O, o0 + 16);
       for (int64_t i = 0; i < I; ++i)
         for (int64_t t = 0; t < taps; ++t) {
-          float *dst = &out[(t * I + i) * O];
+          float *dst = &out[(t * I + i) * P];
           for (int64_t o = o0; o < o1; ++o) {
             const float v = w->data[(o * I + i) * taps + t];
             dst[o] = recipe.batchNorm ? float(double(v) * scale[o]) : v;

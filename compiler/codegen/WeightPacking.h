@@ -75,6 +75,14 @@ struct PackRecipe {
   std::string key() const;
 };
 
+/// The output channels of a packed conv weight: `outChannels`, plus one
+/// cache line of zeros where a row of output channels would be a multiple
+/// of 512 bytes. With such a row, the rows of successive input channels
+/// fall into a few L1 sets (512 channels: every other row in the same 64 of
+/// the 4 KB period), and the 32-channel reduction chunks of ConvKernel.cpp
+/// evict their own weights; one more line spreads the rows over all sets.
+int64_t packedConvChannels(int64_t outChannels);
+
 /// Looks a parameter up by name; null when it is missing (an error the
 /// caller reports before packing).
 using ParamLookup = std::function<const resc::Tensor *(const std::string &)>;

@@ -5,6 +5,8 @@
 // one compiled kernel (the batch stays dynamic).
 #include "CodegenTestUtil.h"
 
+#include <regex>
+
 using namespace res::codegen::testing;
 
 namespace {
@@ -39,17 +41,25 @@ TEST(CodegenOps, ConvFewOutputChannels) {
 }
 
 /// Checks `text` against the interpreter after making sure one of its
-/// convolutions takes the chunked schedule of small images with many input
-/// channels (ConvKernel.cpp), so a change of its conditions cannot leave
-/// the schedule untested.
-void checkChunked(const std::string &text) {
+/// kernels has a schedule whose description matches `schedule` (a variant
+/// of ConvKernel.cpp), so a change of its conditions cannot leave the
+/// variant untested.
+void checkSchedule(const std::string &text, const std::string &schedule) {
   auto m = fromRes(text);
   ASSERT_TRUE(m->module);
-  bool chunked = false;
-  for (const std::string &schedule : kernelSchedules(*m))
-    chunked |= schedule.rfind("conv: chunks of", 0) == 0;
-  EXPECT_TRUE(chunked) << "no convolution took the chunked schedule";
+  bool found = false;
+  std::string all;
+  for (const std::string &s : kernelSchedules(*m)) {
+    found |= std::regex_search(s, std::regex(schedule));
+    all += "\n  " + s;
+  }
+  EXPECT_TRUE(found) << "no kernel schedule matches '" << schedule
+                     << "':" << all;
   expectMatchesInterpreter(*m);
+}
+
+void checkChunked(const std::string &text) {
+  checkSchedule(text, "^conv: chunks of");
 }
 
 TEST(CodegenOps, ConvChunkedReduction) {
@@ -66,6 +76,11 @@ TEST(CodegenOps, ConvChunkedReduction) {
   checkChunked("residual blk(c) {\n  conv(c, 3) as conv1\n  relu\n"
                "  conv(c, 3) as conv2\n  after relu\n}\n" +
                model("64, 8, 8", "blk(64) as b"));
+}
+
+TEST(CodegenOps, ConvSeveralRowsPerTask) {
+  // 13 rows in tasks of 3: the last task of an image is guarded.
+  checkSchedule(model("16, 13, 13", "conv(16, 3) as c"), ", 3 rows per task");
 }
 
 TEST(CodegenOps, ConvGroups) {
@@ -143,6 +158,23 @@ TEST(CodegenOps, UpsampleConcatAdd) {
   // `add` of a saved tensor with fewer channels: only the first channels.
   check("4, 8, 8", "save a; conv(16, 3) as c; add a; relu");
   check("16, 8, 8", "save a; maxpool(3, stride = 1, pad = 1); add a");
+}
+
+} // namespace
+namespace {
+
+TEST(CodegenOps, ModelInputsOfManyChannels) {
+  // Regression: the kernels' own var names ("v1"...) could equal the names
+  // Halide gives its temporaries, so depending on how many names Halide had
+  // made before, a layout conversion failed to compile or an input of 32
+  // channels came out as garbage.
+  for (const char *input : {"32, 4, 4", "32, 2, 2", "48, 4, 4", "17, 8, 8"}) {
+    SCOPED_TRACE(input);
+    check(input, "");
+    check(input, "relu");
+    check(input, "conv(32, 1) as c");
+    check(input, "conv(16, 3) as c; avgpool(1)");
+  }
 }
 
 } // namespace
