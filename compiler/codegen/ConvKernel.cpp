@@ -87,10 +87,10 @@ namespace {
 /// under a lock, and a row of a small layer is far too little work for that
 /// (resnet20's 16-channel 32x32 rows: 74K multiply-adds, half a
 /// microsecond): with one row per task, two threads ran resnet20 at batch
-/// 64 only 1.2x faster than one (now 1.6x). Tasks of about 2M multiply-adds
-/// (about 15 us here), but at least 4 per image so that batch 1 still feeds
-/// both cores. (A factor computed from the run-time batch instead made
-/// every conv 1.3-2x slower on one thread.)
+/// 64 only 1.2x faster than one (1.45x with these tasks). Tasks of about
+/// 2M multiply-adds (about 15 us here), but at least 4 per image so that
+/// batch 1 still feeds both cores. (A factor computed from the run-time batch
+/// instead made every conv 1.3-2x slower on one thread.)
 int rowsPerTask(int64_t macsPerRow, int64_t rowsPerImage) {
   const int64_t taskMacs = int64_t(2) << 20;
   int64_t rows =
