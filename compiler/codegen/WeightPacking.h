@@ -50,7 +50,8 @@ struct BatchNormRef {
 
 struct PackRecipe {
   enum Kind {
-    /// [O, I/g, KH, KW] -> Halide (o, i, kx, ky), times the BN scale of o.
+    /// [O, I/g, KH, KW] -> Halide (o, i, kx, ky), times the BN scale of o;
+    /// o runs to packedConvChannels(O), the padding zero.
     ConvWeight,
     /// [O, I] -> Halide (o, i), times the BN scale of o.
     DenseWeight,
