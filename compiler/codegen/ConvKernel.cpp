@@ -26,8 +26,9 @@
 //  * Padding is a constant_exterior boundary on x and y only; Halide splits
 //    the row and tile loops into a branch-free interior and the borders.
 //  * Parallelism: output-channel blocks and rows are fused, then fused with
-//    the batch, into one parallel loop; channel blocks are outer so that a
-//    block's weights stay in L2 while the rows stream through.
+//    the batch, into one parallel loop, split into tasks of several rows
+//    where a row is little work (rowsPerTask); channel blocks are outer so
+//    that a block's weights stay in L2 while the rows stream through.
 // Small images (14x14 and below) with many channels take a second schedule,
 // the chunked one (scheduleChunked): there a row has only one or two tiles,
 // so the weights of a channel block (up to 900 KB) were streamed from L2 or
