@@ -100,16 +100,6 @@ int rowsPerTask(int64_t macsPerRow, int64_t rowsPerImage) {
   return int(rows);
 }
 
-/// Input channels per reduction chunk of the chunked schedule, or 0 where
-/// the tiled schedule is used. Measured on one Zen 5 core (GFLOP/s, tiled
-/// -> chunked): 3x3 256->256 at 14x14 128 -> 195 (batch 1) and 139 -> 198
-/// (batch 8), 3x3 512->512 at 7x7 120 -> 155 and 150 -> 178, stride-2 3x3
-/// 256->512 100 -> 158. 1x1 convolutions lose (188 -> 137 for 256->1024 at
-/// 14x14: a 1x1 reduction is too short to pay for the accumulator buffer),
-/// and so do 3x3 layers of 28x28 and more at batch 8 (their accumulators no
-/// longer fit in L2), so both keep the tiled schedule. Chunks of 32 beat 16
-/// by 3-5%: the weights of a 32-channel block and chunk (36 KB) still fit in
-/// this machine's 48 KB L1.
 /// The chunked schedule's tile width: the widest divisor of the row up to 8
 /// (an update cannot shift tiles inwards: the overlap would be summed
 /// twice).
@@ -121,11 +111,20 @@ int chunkedRowTile(int OW) {
   return tx;
 }
 
-int reductionChunk(int CIg, int KW, int KH, int OH, int OW, int groups,
-                   const Target &target) {
+/// Input channels per reduction chunk of the chunked schedule (CPU only), or
+/// 0 where the tiled schedule is used. Measured on one Zen 5 core (GFLOP/s,
+/// tiled -> chunked): 3x3 256->256 at 14x14 128 -> 195 (batch 1) and 139 -> 198
+/// (batch 8), 3x3 512->512 at 7x7 120 -> 155 and 150 -> 178, stride-2 3x3
+/// 256->512 100 -> 158. 1x1 convolutions lose (188 -> 137 for 256->1024 at
+/// 14x14: a 1x1 reduction is too short to pay for the accumulator buffer),
+/// and so do 3x3 layers of 28x28 and more at batch 8 (their accumulators no
+/// longer fit in L2), so both keep the tiled schedule. Chunks of 32 beat 16
+/// by 3-5%: the weights of a 32-channel block and chunk (36 KB) still fit in
+/// this machine's 48 KB L1.
+int reductionChunk(int CIg, int KW, int KH, int OH, int OW, int groups) {
   const int chunk = 32;
-  if (usesGpu(target) || groups != 1 || KW * KH == 1 || OH * OW > 256 ||
-      CIg < 2 * chunk || CIg % chunk != 0)
+  if (groups != 1 || KW * KH == 1 || OH * OW > 256 || CIg < 2 * chunk ||
+      CIg % chunk != 0)
     return 0;
   // Rows like 11 or 13 would get tiles of one pixel.
   if (chunkedRowTile(OW) < std::min(OW, 4))
@@ -210,8 +209,7 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
     lanes /= 2;
   const bool cpuTiled = !usesGpu(target) && lanes >= 4;
   // r.w counts the reduction chunks (one unless the chunked schedule runs).
-  const int chunk =
-      cpuTiled ? reductionChunk(CIg, KW, KH, OH, OW, groups, target) : 0;
+  const int chunk = cpuTiled ? reductionChunk(CIg, KW, KH, OH, OW, groups) : 0;
   RDom r(0, chunk ? chunk : CIg, 0, KW, 0, KH, 0, chunk ? CIg / chunk : 1, "r");
   // The input channel of output channel c: depthwise and dense convs get a
   // plain index (a vector load or a broadcast); other groupings gather.
@@ -255,12 +253,7 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
         .fuse(t, n, t);
     const int rows = rowsPerTask(int64_t(tc) * OW * CIg * KW * KH,
                                  int64_t(OH) * ((CO + tc - 1) / tc));
-    if (rows > 1) {
-      Var task("task");
-      out.split(t, task, t, rows, TailStrategy::GuardWithIf).parallel(task);
-    } else {
-      out.parallel(t);
-    }
+    parallelInTasks(out, t, rows);
     conv.compute_at(out, xo)
         .vectorize(c, lanes)
         .unroll(c)

@@ -222,14 +222,9 @@ HalideKernel buildChannelReduction(const KernelDesc &desc,
     partial.update().reorder(c, rx, y, n);
   // Rows of all samples in parallel, in tasks of about 16K elements.
   const int rowsPerTask = std::max(1, 16 * 1024 / (W * C));
-  Var task("task"), rows("rows");
+  Var rows("rows");
   partial.update().fuse(y, n, rows);
-  if (rowsPerTask > 1)
-    partial.update()
-        .split(rows, task, rows, rowsPerTask, TailStrategy::GuardWithIf)
-        .parallel(task);
-  else
-    partial.update().parallel(rows);
+  parallelInTasks(partial.update(), rows, rowsPerTask);
   total.compute_root();
   total.update().reorder(c, rp.x, rp.y);
   if (lanes > 1) {

@@ -136,6 +136,15 @@ int vectorizeInner(Func f, Var v, int extent, const Target &target) {
   return width;
 }
 
+void parallelInTasks(Stage stage, const Var &v, int perTask) {
+  if (perTask > 1) {
+    Var task("task");
+    stage.split(v, task, v, perTask, TailStrategy::GuardWithIf).parallel(task);
+  } else {
+    stage.parallel(v);
+  }
+}
+
 std::string schedulePointwise(Func out, const std::vector<Var> &vars,
                               const std::vector<int> &extents,
                               const Target &target) {
@@ -153,13 +162,7 @@ std::string schedulePointwise(Func out, const std::vector<Var> &vars,
   }
   int64_t rowElems = extents[0];
   int64_t rowsPerTask = std::max<int64_t>(1, (16 * 1024) / rowElems);
-  if (rowsPerTask > 1) {
-    Var task("task");
-    out.split(fused, task, fused, int(rowsPerTask), TailStrategy::GuardWithIf)
-        .parallel(task);
-  } else {
-    out.parallel(fused);
-  }
+  parallelInTasks(out, fused, int(rowsPerTask));
   return "pointwise: vector " + std::to_string(width) + ", " +
          std::to_string(rowsPerTask) + " rows per task";
 }

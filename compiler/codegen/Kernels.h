@@ -78,6 +78,11 @@ Halide::Expr applyEpilogue(Halide::Expr value, const KernelDesc &desc,
 /// (relu keeps NaN, gelu is the erf form).
 Halide::Expr activate(Activation kind, Halide::Expr v);
 
+/// Runs loop `v` of `stage` in parallel, `perTask` iterations per task
+/// (the last task guarded): Halide's thread pool hands out one iteration at
+/// a time, so iterations that are little work are grouped.
+void parallelInTasks(Halide::Stage stage, const Halide::Var &v, int perTask);
+
 /// The schedule of a pointwise output: the innermost dim vectorised, the
 /// rest fused with the batch and run in parallel in chunks big enough to
 /// pay for a task. Returns a description.
