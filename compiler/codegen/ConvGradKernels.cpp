@@ -113,7 +113,12 @@ HalideKernel buildGradInput(const KernelDesc &desc, const Target &target) {
 
   const int lanes = win.groups == 1 ? dividingLanes(C, target) : 1;
   if (lanes >= 4) {
-    const Tile tile = chooseTile(C / lanes, W, vectorRegisters(target));
+    // At stride 1 this is a plain convolution, whose window columns can run
+    // innermost as in the forward one; with a stride the taps of
+    // neighbouring pixels share no dy element.
+    const bool columnsInner = windowColumnsInner(C / lanes, win.sx, KW);
+    const Tile tile = chooseTile(C / lanes, W, vectorRegisters(target),
+                                 columnsInner ? KW : 1);
     const int tcw = tile.vectors * lanes, txw = tile.pixels;
     Var co("co"), cv("cv"), xo("xo"), xv("xv"), t("t");
     out.split(c, co, cv, tcw, TailStrategy::ShiftInwards)
@@ -131,19 +136,18 @@ HalideKernel buildGradInput(const KernelDesc &desc, const Target &target) {
         .unroll(x)
         .unroll(y)
         .unroll(n);
-    acc.update()
-        .reorder(c, x, y, n, r.x, r.y, r.z)
-        .vectorize(c, lanes)
-        .unroll(c)
-        .unroll(x)
-        .unroll(y)
-        .unroll(n);
+    if (columnsInner)
+      acc.update().reorder(c, x, y, n, r.y, r.x, r.z).unroll(r.y);
+    else
+      acc.update().reorder(c, x, y, n, r.x, r.y, r.z);
+    acc.update().vectorize(c, lanes).unroll(c).unroll(x).unroll(y).unroll(n);
     if (Og % 2 == 0 && Og > 2)
       acc.update().unroll(r.x, 2);
     k.schedule = "conv2d_grad_input: tile " + std::to_string(tcw) +
                  " channels x " + std::to_string(txw) + " pixels, vector " +
                  std::to_string(lanes) +
-                 (win.sx > 1 || win.sy > 1 ? ", contributing taps only" : "");
+                 (win.sx > 1 || win.sy > 1 ? ", contributing taps only" : "") +
+                 (columnsInner ? ", window columns innermost" : "");
   } else {
     // Grouped or few channels: one pixel's channels at a time, rows in
     // parallel, vectorised over the channels that are there.

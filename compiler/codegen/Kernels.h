@@ -97,7 +97,11 @@ struct Tile {
   int vectors = 1;
   int pixels = 1;
 };
-Tile chooseTile(int channelVectors, int width, int registers);
+Tile chooseTile(int channelVectors, int width, int registers, int taps = 1);
+/// Whether a register-tiled conv of `channelVectors` output-channel vectors
+/// runs the window's columns (KW of them, stride sx) inside the reduction's
+/// channels, so that one broadcast input feeds several taps (ConvKernel.cpp).
+bool windowColumnsInner(int channelVectors, int sx, int KW);
 
 /// Vectorises `v` of `f` (extent `extent`) as wide as the target allows
 /// without reading or writing outside the buffer: exact when the width

@@ -58,6 +58,15 @@ void checkSchedule(const std::string &text, const std::string &schedule) {
   expectMatchesInterpreter(*m);
 }
 
+TEST(CodegenOps, ConvWindowColumnsInnermost) {
+  // One channel vector, rows of 11: the last tile is shifted inwards.
+  checkSchedule(model("16, 11, 11", "conv(16, 3) as c; relu"),
+                "window columns innermost");
+  // A 5x5 window, dilated, unpadded.
+  checkSchedule(model("8, 14, 13", "conv(16, 5, dilation = 2, pad = 0) as c"),
+                "window columns innermost");
+}
+
 void checkChunked(const std::string &text) {
   checkSchedule(text, "^conv: chunks of");
 }

@@ -6,10 +6,23 @@ in double precision (and in f32, to size the rounding a model amplifies).
 Compares the outputs, the input's gradient and every parameter's gradient.
 Exits 77 (CTest's skip code) when torch or numpy is missing.
 
+ReLU makes the comparison ill-posed in one place: where a ReLU's input is
+within float32 rounding of zero (every ReLU model here has tens of such
+elements at batch 4), resc, PyTorch in f32 and the float64 reference may each
+take a different side of the kink, and one element on the other side moves
+every gradient upstream of it by up to a few percent. Which elements flip
+depends only on summation order, so a strict check of a ReLU model passes or
+fails by luck whenever a kernel's loop order changes. Such models are
+therefore checked twice: as written, within KINK_RTOL (which still catches a
+wrong mask, sign or missing term: those are off by O(1)), and strictly with
+every `relu` replaced by `gelu`, which has no kink but goes through the same
+convolutions, batch norms, sums and pooling.
+
 usage: compare_torch_grads.py RESC WORKDIR MODEL.res...
 """
 import json
 import os
+import re
 import struct
 import sys
 
@@ -27,6 +40,10 @@ except ImportError as e:
 # looser than the forward comparison's 1e-4.
 RTOL = 1e-3
 BATCH = 4
+# A ReLU input this close to zero (relative to the largest input of that
+# ReLU) can land on either side of the kink in float32.
+KINK = 1e-5
+KINK_RTOL = 0.25
 
 
 def read_safetensors(path):
@@ -49,7 +66,39 @@ def relative(got, want, floor=1e-30):
     return float(np.abs(got - want).max()) / scale
 
 
-def compare(binary, work, source):
+class ReluRecorder:
+    """Stands in for torch.nn.functional in a generated module and counts
+    the ReLU inputs that are within KINK of zero."""
+
+    def __init__(self, functional):
+        self.functional = functional
+        self.near_kink = 0
+
+    def __getattr__(self, name):
+        return getattr(self.functional, name)
+
+    def relu(self, x, *args, **kwargs):
+        size = x.detach().abs()
+        self.near_kink += int((size <= KINK * size.max()).sum())
+        return self.functional.relu(x, *args, **kwargs)
+
+
+def smooth_variant(source, work):
+    """The model with every relu replaced by gelu, or None if it has none."""
+    with open(source) as f:
+        text = f.read()
+    smooth, count = re.subn(r"\brelu\b", "gelu", text)
+    if not count:
+        return None
+    stem = os.path.splitext(os.path.basename(source))[0]
+    path = os.path.join(work, f"{stem}_gelu.res")
+    with open(path, "w") as f:
+        f.write(smooth)
+    return path
+
+
+def compare(binary, work, source, near_kink_tolerated=True):
+    """Returns (ok, number of ReLU inputs near the kink)."""
     stem = os.path.splitext(os.path.basename(source))[0]
     weights = os.path.join(work, f"{stem}.safetensors")
     generated = os.path.join(work, f"{stem}_torch.py")
@@ -73,7 +122,9 @@ def compare(binary, work, source):
         outputs.append(out)
         args += ["--output", f"{name}={out}"]
     # dy needs the output's shape: run the forward pass in torch first.
-    def autograd(dtype, dy_arrays=None):
+    def autograd(dtype, dy_arrays=None, relu=None):
+        if relu:
+            module.F = relu
         model = module.load_model(weights).to(dtype)
         model.train()
         xs = [torch.from_numpy(inputs[name]).to(dtype).requires_grad_()
@@ -96,7 +147,11 @@ def compare(binary, work, source):
         return values, dy_arrays
 
     torch32, dy_arrays = autograd(torch.float32)
-    truth, _ = autograd(torch.float64, dy_arrays)
+    recorder = ReluRecorder(module.F)
+    truth, _ = autograd(torch.float64, dy_arrays, recorder)
+    rtol = RTOL
+    if recorder.near_kink and near_kink_tolerated:
+        rtol = KINK_RTOL
     for index, (name, dy) in enumerate(zip(module.OUTPUTS, dy_arrays)):
         path = os.path.join(work, f"{stem}_dy{index}.npy")
         np.save(path, dy)
@@ -138,22 +193,32 @@ def compare(binary, work, source):
         if error > worst:
             worst, worst_key = error, key
         worst_torch = max(worst_torch, error_torch)
-        if not error <= max(RTOL, 2 * error_torch):
+        if not error <= max(rtol, 2 * error_torch):
             print(f"FAIL {stem}.{key} {list(want.shape)}: resc {error:.2e} "
                   f"from float64 autograd, PyTorch f32 {error_torch:.2e}")
             ok = False
     params = len(truth) - len(module.OUTPUTS) - len(module.INPUTS)
+    kinks = (f"; {recorder.near_kink} ReLU inputs within {KINK:g} of the "
+             f"kink, tolerance {rtol:g}" if recorder.near_kink else "")
     print(f"{'ok' if ok else 'FAIL'} {stem}: outputs, input and {params} "
           f"parameter gradients; worst relative error from float64 autograd "
-          f"{worst:.2e} ({worst_key}; PyTorch f32: {worst_torch:.2e})")
-    return ok
+          f"{worst:.2e} ({worst_key}; PyTorch f32: {worst_torch:.2e}){kinks}")
+    return ok, recorder.near_kink
 
 
 def main():
     binary, work, *models = sys.argv[1:]
     os.makedirs(work, exist_ok=True)
     torch.manual_seed(0)
-    failures = [m for m in models if not compare(binary, work, m)]
+    failures = []
+    for model in models:
+        ok, near_kink = compare(binary, work, model)
+        smooth = smooth_variant(model, work) if near_kink else None
+        if smooth:
+            smooth_ok, _ = compare(binary, work, smooth, False)
+            ok = ok and smooth_ok
+        if not ok:
+            failures.append(model)
     if failures:
         print("mismatch in: " + ", ".join(failures))
         sys.exit(1)
