@@ -73,18 +73,20 @@ void checkChunked(const std::string &text) {
 
 TEST(CodegenOps, ConvChunkedReduction) {
   // Padded (the zero-padded copy of the input), rows of 7 pixels.
-  checkChunked(model("64, 9, 7", "conv(32, 3) as c"));
+  checkChunked(model("128, 9, 7", "conv(32, 3) as c"));
   // Unpadded and strided, without a bias, activation fused.
-  checkChunked(model("96, 10, 10",
+  checkChunked(model("160, 10, 10",
                      "conv(48, 3, stride = 2, pad = 0, bias = false) "
                      "as c; relu"));
   // Dilated, batch norm folded into the epilogue.
-  checkChunked(model("64, 12, 12",
+  checkChunked(model("128, 12, 12",
                      "conv(64, 3, dilation = 2, pad = 2) as c; bn as n; relu"));
   // Residual sum and after-activation in the epilogue.
+  // 64 input channels are only two chunks: the tiled schedule.
+  checkSchedule(model("64, 8, 8", "conv(64, 3) as c"), "^conv: tile");
   checkChunked("residual blk(c) {\n  conv(c, 3) as conv1\n  relu\n"
                "  conv(c, 3) as conv2\n  after relu\n}\n" +
-               model("64, 8, 8", "blk(64) as b"));
+               model("128, 8, 8", "blk(128) as b"));
 }
 
 TEST(CodegenOps, ConvSeveralRowsPerTask) {
