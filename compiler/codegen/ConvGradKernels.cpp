@@ -128,8 +128,11 @@ HalideKernel buildGradInput(const KernelDesc &desc, const Target &target) {
         .unroll(cv)
         .unroll(xv)
         .fuse(y, co, t)
-        .fuse(t, n, t)
-        .parallel(t);
+        .fuse(t, n, t);
+    // Taps per output pixel: all at stride 1, about 1/(sx*sy) otherwise.
+    const std::string tasks = parallelRows(
+        out, t, int64_t(tcw) * W * Og * KW * KH / std::max(1, win.sx * win.sy),
+        int64_t(desc.result[1]) * ((C + tcw - 1) / tcw));
     acc.compute_at(out, xo)
         .vectorize(c, lanes)
         .unroll(c)
@@ -145,7 +148,7 @@ HalideKernel buildGradInput(const KernelDesc &desc, const Target &target) {
       acc.update().unroll(r.x, 2);
     k.schedule = "conv2d_grad_input: tile " + std::to_string(tcw) +
                  " channels x " + std::to_string(txw) + " pixels, vector " +
-                 std::to_string(lanes) +
+                 std::to_string(lanes) + ", " + tasks +
                  (win.sx > 1 || win.sy > 1 ? ", contributing taps only" : "") +
                  (columnsInner ? ", window columns innermost" : "");
   } else {

@@ -98,24 +98,43 @@ bool windowColumnsInner(int channelVectors, int sx, int KW) {
   return channelVectors <= 2 && sx == 1 && KW > 1;
 }
 
-namespace {
-
 /// Tile rows (one row of one channel block, `macsPerRow` multiply-adds)
 /// per parallel task. Halide's thread pool hands out one iteration at a time
 /// under a lock, and a row of a small layer is far too little work for that
 /// (resnet20's 16-channel 32x32 rows: 74K multiply-adds, half a
 /// microsecond): with one row per task, two threads ran resnet20 at batch
 /// 64 only 1.2x faster than one (1.45x with these tasks). Tasks of about
-/// 2M multiply-adds (about 15 us here), but at least 4 per image so that
-/// batch 1 still feeds both cores. (A factor computed from the run-time batch
-/// instead made every conv 1.3-2x slower on one thread.)
-int rowsPerTask(int64_t macsPerRow, int64_t rowsPerImage) {
+/// 2M multiply-adds (about 15 us here), which may span images; at batch 1
+/// (`singleImage`) at least 4 per image so that both cores get work. The
+/// batch is only known at run time, so the kernel has both, specialised on
+/// it (a factor computed from the run-time batch instead made every conv
+/// 1.3-2x slower on one thread).
+static int rowsPerTask(int64_t macsPerRow, int64_t rowsPerImage,
+                       bool singleImage) {
   const int64_t taskMacs = int64_t(2) << 20;
   int64_t rows =
       std::max<int64_t>(1, taskMacs / std::max<int64_t>(macsPerRow, 1));
-  rows = std::min(rows, std::max<int64_t>(1, rowsPerImage / 4));
-  return int(rows);
+  if (singleImage)
+    rows = std::min(rows, std::max<int64_t>(1, rowsPerImage / 4));
+  return int(std::min<int64_t>(rows, std::numeric_limits<int>::max()));
 }
+
+std::string parallelRows(Func out, const Var &t, int64_t macsPerRow,
+                         int64_t rowsPerImage) {
+  const int rows = rowsPerTask(macsPerRow, rowsPerImage, true),
+            batchRows = rowsPerTask(macsPerRow, rowsPerImage, false);
+  if (batchRows == rows) {
+    parallelInTasks(out, t, rows);
+    return std::to_string(rows) + " rows per task";
+  }
+  Stage single = out.specialize(out.output_buffer().dim(3).extent() == 1);
+  parallelInTasks(single, t, rows);
+  parallelInTasks(out, t, batchRows);
+  return std::to_string(rows) + " rows per task (" + std::to_string(batchRows) +
+         " when batched)";
+}
+
+namespace {
 
 /// The chunked schedule's tile width: the widest divisor of the row up to 8
 /// (an update cannot shift tiles inwards: the overlap would be summed
@@ -272,9 +291,9 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
         .unroll(xv)
         .fuse(y, co, t)
         .fuse(t, n, t);
-    const int rows = rowsPerTask(int64_t(tc) * OW * CIg * KW * KH,
-                                 int64_t(OH) * ((CO + tc - 1) / tc));
-    parallelInTasks(out, t, rows);
+    const std::string tasks =
+        parallelRows(out, t, int64_t(tc) * OW * CIg * KW * KH,
+                     int64_t(OH) * ((CO + tc - 1) / tc));
     conv.compute_at(out, xo)
         .vectorize(c, lanes)
         .unroll(c)
@@ -292,8 +311,7 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
       conv.update().unroll(r.x, 2);
     k.schedule = "conv: tile " + std::to_string(tc) + " channels x " +
                  std::to_string(tx) + " pixels, vector " +
-                 std::to_string(lanes) + ", " + std::to_string(rows) +
-                 " rows per task" +
+                 std::to_string(lanes) + ", " + tasks +
                  (columnsInner ? ", window columns innermost" : "");
   } else {
     // Few output channels (a 1-channel head): vectorise along the row

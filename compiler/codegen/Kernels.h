@@ -98,6 +98,14 @@ struct Tile {
   int pixels = 1;
 };
 Tile chooseTile(int channelVectors, int width, int registers, int taps = 1);
+/// Runs the fused (tile row, channel block, image) loop `t` of a conv's
+/// output in parallel, in tasks of several rows where a row is little work
+/// (ConvKernel.cpp, rowsPerTask), specialised for batch 1. `macsPerRow`:
+/// the multiply-adds of one tile row; `rowsPerImage`: the tile rows of one
+/// image (rows x channel blocks). Returns a description.
+std::string parallelRows(Halide::Func out, const Halide::Var &t,
+                         int64_t macsPerRow, int64_t rowsPerImage);
+
 /// Whether a register-tiled conv of `channelVectors` output-channel vectors
 /// runs the window's columns (KW of them, stride sx) inside the reduction's
 /// channels, so that one broadcast input feeds several taps (ConvKernel.cpp).

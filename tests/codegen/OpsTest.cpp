@@ -92,6 +92,10 @@ TEST(CodegenOps, ConvChunkedReduction) {
 TEST(CodegenOps, ConvSeveralRowsPerTask) {
   // 13 rows in tasks of 3: the last task of an image is guarded.
   checkSchedule(model("16, 13, 13", "conv(16, 3) as c"), ", 3 rows per task");
+  // Batched, tasks of about 35 rows span images (batch 3: 39 rows, the
+  // second task guarded); batch 1 keeps 3 rows per task.
+  checkSchedule(model("32, 13, 13", "conv(16, 3) as c"),
+                ", 3 rows per task \\([0-9]+ when batched\\)");
 }
 
 TEST(CodegenOps, ConvGroups) {
