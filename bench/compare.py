@@ -172,8 +172,34 @@ def benchmark(args):
                         rows.append({"model": model, "batch": batch,
                                      "threads": threads, "runtime": name,
                                      "missing": True})
+    if ((not args.models or "resnet50" in args.models)
+            and (not args.batches or 8 in args.batches) and 1 in peaks):
+        notes.append(conv3x3_share(args, peaks[1]))
     notes.append(f"load average at the end: {os.getloadavg()[0]:.1f}")
     return rows, peaks, notes
+
+
+# A 3x3 convolution's kernel key: "v1:conv:N[CxHxW]P[COxCIx3x3]...".
+CONV3X3 = re.compile(r":conv:N\[[0-9x]+\]P\[[0-9]+x[0-9]+x3x3\]")
+
+
+def conv3x3_share(args, peak):
+    """The 3x3 convolutions of resnet50 at batch 8 on one thread, summed over
+    the layers of `resc bench --profile` (the JIT compiles the same kernels
+    as the AOT library): their GFLOP/s against the FMA peak."""
+    r = run_json([args.resc, "bench", model_file("resnet50"), "--batch", "8",
+                  "--threads", "1", "--repeat", str(args.repeat), "--warmup",
+                  str(args.warmup), "--profile", "--json"])
+    layers = [l for l in r["layers"] if CONV3X3.search(l["kernel"])]
+    ms = sum(l["ms"] for l in layers)
+    gflop = sum(l["gflop"] for l in layers)
+    if not layers or ms <= 0:
+        return "no 3x3 convolution in resnet50's profile"
+    gflops = gflop / (ms / 1e3)
+    return (f"the {len(layers)} 3x3 convolutions of resnet50 at batch 8 on 1 "
+            f"thread (resc bench --profile): {gflops:.1f} GFLOP/s, "
+            f"{100 * gflops / peak['max_gflops']:.1f}% of the FMA peak, "
+            f"{ms / r['repeat']:.1f} of {r['median_ms']:.1f} ms per pass")
 
 
 def print_table(rows, peaks, notes, args):

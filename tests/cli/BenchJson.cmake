@@ -52,3 +52,41 @@ if(NOT flop_per_pass EQUAL expected)
   message(FATAL_ERROR "flop_per_pass ${flop_per_pass} is not 2 x ${macs} "
                       "multiply-adds:\n${out}")
 endif()
+
+# With --profile, "layers" lists the forward pass's kernels: a layer name, a
+# kernel key, its calls (per timed pass: one, or one per iteration of a
+# weight-tied repeat), time and GFLOP.
+execute_process(
+  COMMAND ${RESC} bench ${MODEL} --json --profile --batch 1 --threads 1
+          --repeat 2 --warmup 1
+  WORKING_DIRECTORY ${WORKDIR}
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "resc bench --json --profile failed (${rc}):\n${err}")
+endif()
+string(JSON count ERROR_VARIABLE jsonError LENGTH "${out}" layers)
+if(jsonError OR count LESS 1)
+  message(FATAL_ERROR "no 'layers' array (${jsonError}):\n${out}")
+endif()
+set(convFlops "")
+math(EXPR last "${count} - 1")
+foreach(i RANGE ${last})
+  foreach(key layer kernel calls ms gflop)
+    string(JSON value ERROR_VARIABLE jsonError GET "${out}" layers ${i} ${key})
+    if(jsonError)
+      message(FATAL_ERROR "layers[${i}] has no '${key}':\n${out}")
+    endif()
+    set(${key} "${value}")
+  endforeach()
+  # Once per pass, or once per iteration of a weight-tied repeat.
+  math(EXPR perPass "${calls} % 2")
+  if(calls LESS 2 OR NOT perPass EQUAL 0)
+    message(FATAL_ERROR "layers[${i}] ran ${calls} times in 2 passes:\n${out}")
+  endif()
+  if(kernel MATCHES ":conv:" AND gflop MATCHES "^0*\\.?0*[1-9]")
+    set(convFlops "${gflop}")
+  endif()
+endforeach()
+if(convFlops STREQUAL "")
+  message(FATAL_ERROR "no conv layer with FLOPs in the profile:\n${out}")
+endif()

@@ -202,8 +202,24 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
                          train.forwardBackwardMs, train.optimiserMs)
          << ", \"train_kernels\": " << train.kernels;
     os << ", \"kernels\": " << compiled->numKernels()
-       << llvm::format(", \"compile_s\": %.3f, \"peak_rss_mib\": %.1f}\n",
+       << llvm::format(", \"compile_s\": %.3f, \"peak_rss_mib\": %.1f",
                        compileSeconds, rss);
+    if (options.profile) {
+      // The forward pass's profile, for scripts (bench/compare.py sums the
+      // 3x3 convolutions of resnet50 from it).
+      os << ", \"layers\": [";
+      const char *sep = "";
+      for (const auto &l : compiled->profile()) {
+        os << sep << "{\"layer\": " << jsonString(l.layer)
+           << ", \"kernel\": " << jsonString(l.kernel)
+           << ", \"calls\": " << l.calls
+           << llvm::format(", \"ms\": %.6f, \"gflop\": %.6f}", l.seconds * 1e3,
+                           l.flops / 1e9);
+        sep = ", ";
+      }
+      os << "]";
+    }
+    os << "}\n";
     return 0;
   }
   os << "model " << modelName << ": batch " << options.batch << ", " << threads

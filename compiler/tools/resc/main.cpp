@@ -334,20 +334,19 @@ int main(int argc, char **argv) {
       ->type_name("K")
       ->capture_default_str()
       ->check(atLeast(0));
-  CLI::Option *benchJson =
-      benchCmd->add_flag("--json", bench.json,
-                         "Print one JSON object (median_ms, min_ms, max_ms, "
-                         "gflops, batch, threads, ...) instead of text");
+  benchCmd->add_flag("--json", bench.json,
+                     "Print one JSON object (median_ms, min_ms, max_ms, "
+                     "gflops, batch, threads, ...) instead of text");
   benchCmd->add_flag("--train", bench.train,
                      "Also time training steps (training-mode forward, "
                      "backward, SGD update with momentum) of the model as "
                      "written, beside the forward pass");
-  benchCmd
-      ->add_flag("--profile", bench.profile,
-                 "Time each layer's kernel over the timed forward passes and "
-                 "print the table of 'resc run --profile' (warm caches); with "
-                 "--train, the training step's too")
-      ->excludes(benchJson);
+  benchCmd->add_flag(
+      "--profile", bench.profile,
+      "Time each layer's kernel over the timed forward passes and "
+      "print the table of 'resc run --profile' (warm caches); with "
+      "--train, the training step's too; with --json, the forward "
+      "pass's layers under \"layers\"");
   addPipelineOptions(benchCmd, bench.pipeline, /*defaultLevel=*/2);
   benchCmd->footer(
       "Compilation and weight packing are not timed. GFLOP/s counts two "
