@@ -98,6 +98,7 @@ struct Tile {
   int pixels = 1;
 };
 Tile chooseTile(int channelVectors, int width, int registers, int taps = 1);
+
 /// Runs the fused (tile row, channel block, image) loop `t` of a conv's
 /// output in parallel, in tasks of several rows where a row is little work
 /// (ConvKernel.cpp, rowsPerTask), specialised for batch 1. `macsPerRow`:

@@ -81,9 +81,9 @@ TEST(CodegenOps, ConvChunkedReduction) {
   // Dilated, batch norm folded into the epilogue.
   checkChunked(model("128, 12, 12",
                      "conv(64, 3, dilation = 2, pad = 2) as c; bn as n; relu"));
-  // Residual sum and after-activation in the epilogue.
   // 64 input channels are only two chunks: the tiled schedule.
   checkSchedule(model("64, 8, 8", "conv(64, 3) as c"), "^conv: tile");
+  // Residual sum and after-activation in the epilogue.
   checkChunked("residual blk(c) {\n  conv(c, 3) as conv1\n  relu\n"
                "  conv(c, 3) as conv2\n  after relu\n}\n" +
                model("128, 8, 8", "blk(128) as b"));
