@@ -62,12 +62,16 @@ namespace codegen {
 /// 56x56x64: 4 x 4 at 205 against 140 for 2 x 8).
 /// With `taps` > 1 the step covers that many window columns (see
 /// windowColumnsInner): taps * vectors weight loads and pixels + taps - 1
-/// broadcasts feed taps * vectors * pixels FMAs.
-Tile chooseTile(int channelVectors, int width, int registers, int taps) {
+/// broadcasts feed taps * vectors * pixels FMAs. `wholeBlocks`: only tiles
+/// whose vectors divide the channels (no block shifted inwards).
+Tile chooseTile(int channelVectors, int width, int registers, int taps,
+                bool wholeBlocks) {
   Tile best;
   double bestCost = std::numeric_limits<double>::max();
   for (int v = 1; v <= std::min(channelVectors, 6); ++v)
     for (int p = 1; p <= std::min(width, 8); ++p) {
+      if (wholeBlocks && channelVectors % v != 0)
+        continue;
       // Accumulators, the weight vectors and one broadcast must fit, with
       // room to spare: LLVM spills tiles that fill the register file.
       if (v * p > registers * 3 / 4 || v * p + v + 1 > registers)
@@ -217,6 +221,8 @@ std::string scheduleChunked(Func out, Func conv, Func in, const RDom &r,
 } // namespace
 
 HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
+  if (desc.winograd)
+    return buildWinogradConv(desc, target);
   const Dims &inDims = desc.operands[0].dims; // [CI, H, W]
   const int CI = int(inDims[0]), H = int(inDims[1]), W = int(inDims[2]);
   const int CO = int(desc.result[0]), OH = int(desc.result[1]),

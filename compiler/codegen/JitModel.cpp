@@ -1,6 +1,7 @@
 #include "compiler/codegen/JitModel.h"
 
 #include "compiler/codegen/KernelCache.h"
+#include "compiler/codegen/Kernels.h"
 #include "compiler/codegen/Lowering.h"
 
 #include "dialect/ResDialect.h"
@@ -304,7 +305,7 @@ FailureOr<CompiledModel> CompiledModel::compile(ModuleOp module,
     impl->params.emplace(param.getSymName().str(), std::move(p));
   }
 
-  if (failed(lowerToPlan(fn, impl->plan)))
+  if (failed(lowerToPlan(fn, impl->plan, {!usesGpu(impl->target)})))
     return failure();
 
   Plan &plan = impl->plan;

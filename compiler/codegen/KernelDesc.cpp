@@ -125,6 +125,8 @@ std::string KernelDesc::key() const {
     os << ":k" << kernel[0] << ',' << kernel[1] << ":s" << stride[0] << ','
        << stride[1] << ":p" << padding[0] << ',' << padding[1] << ":d"
        << dilation[0] << ',' << dilation[1] << ":g" << groups;
+  if (winograd)
+    os << ":winograd";
   if (kind == KernelKind::Upsample || kind == KernelKind::UpsampleGrad)
     os << ":f" << factor;
   if (!resultBatched)
@@ -173,8 +175,12 @@ std::string KernelDesc::key() const {
 double KernelDesc::flopsPerSample() const {
   switch (kind) {
   case KernelKind::Conv: {
+    // The direct convolution's multiply-adds, also for a Winograd kernel
+    // (whose weight operand is 4x4), so GFLOP/s compare across algorithms
+    // and with other frameworks.
     const Dims &w = operands[1].dims; // (co, ci/g, kw, kh)
-    return 2.0 * double(perSample(result)) * double(w[1] * w[2] * w[3]);
+    return 2.0 * double(perSample(result)) *
+           double(w[1] * kernel[0] * kernel[1]);
   }
   case KernelKind::Dense:
     return 2.0 * double(result[0]) * double(operands[0].dims[0]);

@@ -121,6 +121,9 @@ struct KernelDesc {
   // Window ops (conv and pools).
   Pair kernel{1, 1}, stride{1, 1}, padding{0, 0}, dilation{1, 1};
   int64_t groups = 1;
+  /// A conv computed by Winograd's F(2x2, 3x3) (WinogradConvKernel.cpp):
+  /// its weight operand is then the transformed 4x4 filter.
+  bool winograd = false;
   int64_t factor = 1; // upsample, upsample_grad
   /// Gradient ops: epsilon (batch norms), momentum (lerp) or the factor of
   /// scale; the slice's first channel; channel_var's divisor; the

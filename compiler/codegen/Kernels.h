@@ -34,6 +34,14 @@ struct HalideKernel {
 HalideKernel buildKernel(const KernelDesc &desc, const Halide::Target &target);
 
 HalideKernel buildConv(const KernelDesc &desc, const Halide::Target &target);
+/// The conv of a description with `winograd` set (WinogradConvKernel.cpp).
+HalideKernel buildWinogradConv(const KernelDesc &desc,
+                               const Halide::Target &target);
+/// Whether a conv with the window of `conv` (kernel, stride, dilation,
+/// groups) from `input` to `result` (logical dims) is computed by Winograd's
+/// F(2x2, 3x3) on CPU targets; the lowering decides, so that the weights are
+/// packed for it.
+bool useWinograd(const KernelDesc &conv, const Dims &input, const Dims &result);
 HalideKernel buildDense(const KernelDesc &desc, const Halide::Target &target);
 HalideKernel buildPool(const KernelDesc &desc, const Halide::Target &target);
 HalideKernel buildElementwise(const KernelDesc &desc,
@@ -97,7 +105,8 @@ struct Tile {
   int vectors = 1;
   int pixels = 1;
 };
-Tile chooseTile(int channelVectors, int width, int registers, int taps = 1);
+Tile chooseTile(int channelVectors, int width, int registers, int taps = 1,
+                bool wholeBlocks = false);
 
 /// Runs the fused (tile row, channel block, image) loop `t` of a conv's
 /// output in parallel, in tasks of several rows where a row is little work

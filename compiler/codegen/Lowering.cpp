@@ -1,5 +1,7 @@
 #include "compiler/codegen/Lowering.h"
 
+#include "compiler/codegen/Kernels.h"
+
 #include "dialect/ResDialect.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -28,7 +30,8 @@ struct Pending {
 
 class Lowerer {
 public:
-  Lowerer(func::FuncOp fn, Plan &plan) : fn(fn), plan(plan) {}
+  Lowerer(func::FuncOp fn, Plan &plan, const LowerOptions &options)
+      : fn(fn), plan(plan), options(options) {}
   LogicalResult run();
 
 private:
@@ -78,6 +81,7 @@ private:
 
   func::FuncOp fn;
   Plan &plan;
+  const LowerOptions options;
   llvm::DenseMap<Value, int> slotOf;
   llvm::DenseSet<Operation *> absorbed;
   llvm::DenseSet<Operation *> fusedResiduals;
@@ -395,9 +399,18 @@ LogicalResult Lowerer::lowerConv(Operation *op, Value input, Value weight,
   p.desc.epilogue = epilogue;
   extend(p);
   auto folded = lp->folded ? lp->folded : p.folded;
-  PackRecipe wr{PackRecipe::ConvWeight, lp->weight, "", folded, w[0]};
+  auto outDims = dims(op->getResult(0), op);
+  if (failed(outDims))
+    return failure();
+  p.desc.winograd = options.cpu && useWinograd(p.desc, *inDims, *outDims);
+  PackRecipe wr{p.desc.winograd ? PackRecipe::WinogradWeight
+                                : PackRecipe::ConvWeight,
+                lp->weight, "", folded, w[0]};
   PackRecipe br{PackRecipe::Bias, "", lp->bias, folded, w[0]};
-  p.operands[1] = paramSlot(wr, {packedConvChannels(w[0]), w[1], w[3], w[2]});
+  // The Winograd filter is 4x4 (U = G g G^T).
+  const int64_t kx = p.desc.winograd ? 4 : w[3],
+                ky = p.desc.winograd ? 4 : w[2];
+  p.operands[1] = paramSlot(wr, {packedConvChannels(w[0]), w[1], kx, ky});
   p.operands[2] = paramSlot(br, {w[0]});
   return emit(p, steps);
 }
@@ -1001,8 +1014,9 @@ LogicalResult Lowerer::run() {
 
 } // namespace
 
-LogicalResult lowerToPlan(func::FuncOp fn, Plan &plan) {
-  return Lowerer(fn, plan).run();
+LogicalResult lowerToPlan(func::FuncOp fn, Plan &plan,
+                          const LowerOptions &options) {
+  return Lowerer(fn, plan, options).run();
 }
 
 } // namespace codegen

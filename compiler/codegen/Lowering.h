@@ -25,10 +25,17 @@
 namespace res {
 namespace codegen {
 
+struct LowerOptions {
+  /// The kernels are for a CPU: algorithms that only have CPU schedules
+  /// (the Winograd convolution) may be chosen.
+  bool cpu = true;
+};
+
 /// Fills `plan` (slots, steps, distinct kernel descriptions, parameter
 /// recipes) from `fn`, then plans its memory. Ops or shapes the backend
 /// cannot lower are reported as diagnostics at the op.
-mlir::LogicalResult lowerToPlan(mlir::func::FuncOp fn, Plan &plan);
+mlir::LogicalResult lowerToPlan(mlir::func::FuncOp fn, Plan &plan,
+                                const LowerOptions &options = {});
 
 } // namespace codegen
 } // namespace res

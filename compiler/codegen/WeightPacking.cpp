@@ -110,6 +110,44 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
     }
     return true;
   }
+  case PackRecipe::WinogradWeight: {
+    const resc::Tensor *w = need(lookup, recipe.weight, 4, error);
+    if (!w)
+      return false;
+    const int64_t O = w->shape[0], I = w->shape[1];
+    if (w->shape[2] != 3 || w->shape[3] != 3) {
+      error = "parameter '" + recipe.weight + "' has shape " +
+              resc::shapeToString(w->shape) +
+              ", the Winograd convolution needs a 3x3 window";
+      return false;
+    }
+    if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
+                                                   scale, shift, error))
+      return false;
+    const int64_t P = packedConvChannels(O);
+    out.assign(size_t(P * I * 16), 0.0f);
+    // U = G g G^T; G's rows are (1, 0, 0), (1, 1, 1) / 2, (1, -1, 1) / 2
+    // and (0, 0, 1). Rows of g (and of U) run along y, columns along x.
+    static const double G[4][3] = {
+        {1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+    for (int64_t o = 0; o < O; ++o)
+      for (int64_t i = 0; i < I; ++i) {
+        const float *g = &w->data[(o * I + i) * 9];
+        const double s = recipe.batchNorm ? scale[o] : 1.0;
+        double gt[3][4]; // g G^T: [ky][u]
+        for (int ky = 0; ky < 3; ++ky)
+          for (int u = 0; u < 4; ++u)
+            gt[ky][u] = G[u][0] * g[ky * 3] + G[u][1] * g[ky * 3 + 1] +
+                        G[u][2] * g[ky * 3 + 2];
+        for (int vRow = 0; vRow < 4; ++vRow)
+          for (int u = 0; u < 4; ++u) {
+            const double v = G[vRow][0] * gt[0][u] + G[vRow][1] * gt[1][u] +
+                             G[vRow][2] * gt[2][u];
+            out[((vRow * 4 + u) * I + i) * P + o] = float(v * s);
+          }
+      }
+    return true;
+  }
   case PackRecipe::Bias: {
     const int64_t C = recipe.channels;
     const resc::Tensor *b = nullptr;

@@ -65,9 +65,13 @@ struct PackRecipe {
     /// weights as run-time tensors (they change every step), so the only
     /// work at bind time is this copy.
     Raw,
+    /// [O, I, 3, 3] -> Halide (o, i, 4, 4): G g G^T of each filter g, times
+    /// the BN scale of o, for the Winograd convolution
+    /// (WinogradConvKernel.cpp); o padded as for ConvWeight.
+    WinogradWeight,
   };
   Kind kind = Bias;
-  std::string weight; // ConvWeight, DenseWeight
+  std::string weight; // ConvWeight, DenseWeight, WinogradWeight
   std::string bias;   // Bias; empty: none
   std::optional<BatchNormRef> batchNorm;
   int64_t channels = 0; // Bias, BatchNormScale/Shift: the vector's length

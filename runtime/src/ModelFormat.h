@@ -62,7 +62,8 @@ enum RecipeKind : uint32_t {
   RecipeBias = 2,
   RecipeBatchNormScale = 3,
   RecipeBatchNormShift = 4,
-  RecipeRaw = 5
+  RecipeRaw = 5,
+  RecipeWinogradWeight = 6
 };
 /// What a training output is (the `res.role` of the training function).
 enum RoleKind : uint8_t {

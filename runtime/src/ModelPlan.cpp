@@ -136,7 +136,10 @@ bool readSection(Reader &r, ModelPlan &plan, std::string &error) {
   for (RecipeRec &rec : plan.recipes) {
     res::codegen::PackRecipe &p = rec.recipe;
     uint32_t kind = r.u32();
-    if (kind > format::RecipeRaw)
+    // The format's recipe numbers are the compiler's (AotCompiler.cpp).
+    static_assert(int(res::codegen::PackRecipe::WinogradWeight) ==
+                  format::RecipeWinogradWeight);
+    if (kind > format::RecipeWinogradWeight)
       return false;
     p.kind = res::codegen::PackRecipe::Kind(kind);
     p.weight = r.str();

@@ -81,12 +81,35 @@ TEST(CodegenOps, ConvChunkedReduction) {
   // Dilated, batch norm folded into the epilogue.
   checkChunked(model("128, 12, 12",
                      "conv(64, 3, dilation = 2, pad = 2) as c; bn as n; relu"));
-  // 64 input channels are only two chunks: the tiled schedule.
-  checkSchedule(model("64, 8, 8", "conv(64, 3) as c"), "^conv: tile");
+  // 64 input channels are only two chunks: the tiled schedule. (Dilated:
+  // undilated 3x3 windows at stride 1 take the Winograd kernel.)
+  checkSchedule(model("64, 8, 8", "conv(64, 3, dilation = 2, pad = 2) as c"),
+                "^conv: tile");
   // Residual sum and after-activation in the epilogue.
-  checkChunked("residual blk(c) {\n  conv(c, 3) as conv1\n  relu\n"
-               "  conv(c, 3) as conv2\n  after relu\n}\n" +
+  checkChunked("residual blk(c) {\n  conv(c, 3, dilation = 2, pad = 2) as "
+               "conv1\n  relu\n  conv(c, 3, dilation = 2, pad = 2) as "
+               "conv2\n  after relu\n}\n" +
                model("128, 8, 8", "blk(128) as b"));
+}
+
+TEST(CodegenOps, ConvWinograd) {
+  // Padded, rows of 11 tiles: whatever the register tile (2-8 tiles), the
+  // last group is shifted inwards; residual sum and activation fused.
+  checkSchedule("residual blk(c) {\n  conv(c, 3) as conv1\n  relu\n"
+                "  conv(c, 3) as conv2\n  after relu\n}\n" +
+                    model("64, 6, 22", "blk(64) as b"),
+                "^conv: winograd.* x [2-8] tiles, .*one row of tiles per task");
+  // Unpadded (input 18x12 -> output 16x10), 32 input and 128 output
+  // channels, batch norm folded into the transformed weights.
+  checkSchedule(
+      model("32, 18, 12", "conv(128, 3, pad = 0, bias = false) as c; bn as n"),
+      "^conv: winograd");
+  // Odd rows and columns: the last tiles store one pixel; more than 128
+  // input channels: a task per image and channel block.
+  checkSchedule(model("160, 9, 7", "conv(64, 3) as c; relu"),
+                "^conv: winograd.*one image and channel block per task");
+  // Fewer than 4 vectors of output channels keep the direct convolution.
+  checkSchedule(model("64, 8, 8", "conv(48, 3) as c"), "^conv: tile");
 }
 
 TEST(CodegenOps, ConvSeveralRowsPerTask) {

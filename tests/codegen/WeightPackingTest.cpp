@@ -1,10 +1,12 @@
 // The packed layouts the kernels read: conv weights transposed to output
 // channels innermost, the output-channel rows padded by one cache line of
-// zeros where a row would be a multiple of 512 bytes, batch norms folded in.
+// zeros where a row would be a multiple of 512 bytes, batch norms folded in;
+// Winograd's transformed filters.
 #include "compiler/codegen/WeightPacking.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 using namespace res::codegen;
@@ -55,6 +57,70 @@ TEST(WeightPacking, ConvRowsPaddedOnlyAtMultiplesOf512Bytes) {
   checkConvPacking(96, 8, 96);
   checkConvPacking(128, 4, 144);
   checkConvPacking(512, 2, 528);
+}
+
+/// With U = G g G^T packed for each (o, i), A^T [U (.) B^T d B] A must be
+/// the 2x2 correlation of a 4x4 patch d with the filter g (times the batch
+/// norm's scale): the identity WinogradConvKernel.cpp relies on.
+TEST(WeightPacking, WinogradFiltersReproduceTheCorrelation) {
+  const int64_t out = 128, in = 3;
+  std::map<std::string, resc::Tensor> params;
+  params["w"] = ramp({out, in, 3, 3}, 0.013f);
+  for (const char *name : {"g", "b", "m", "v"})
+    params[name] = ramp({out}, 0.004f);
+  for (float &v : params["v"].data)
+    v += 2.0f; // a positive variance
+  BatchNormRef bn{"g", "b", "m", "v", 1e-5};
+  PackRecipe recipe{PackRecipe::WinogradWeight, "w", "", bn, out};
+  AlignedFloats packed;
+  std::string error;
+  ASSERT_TRUE(packParam(
+      recipe,
+      [&](const std::string &name) -> const resc::Tensor * {
+        auto it = params.find(name);
+        return it == params.end() ? nullptr : &it->second;
+      },
+      packed, error))
+      << error;
+  const int64_t row = packedConvChannels(out);
+  ASSERT_EQ(int64_t(packed.size()), row * in * 16);
+  const double BT[4][4] = {
+      {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
+  const double AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
+  double d[4][4]; // [y][x]
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 4; ++x)
+      d[y][x] = std::sin(1.0 + 3 * y + x);
+  double v[4][4] = {}; // B^T d B, [j (y)][i (x)]
+  for (int j = 0; j < 4; ++j)
+    for (int i = 0; i < 4; ++i)
+      for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 4; ++x)
+          v[j][i] += BT[j][y] * BT[i][x] * d[y][x];
+  const resc::Tensor &w = params["w"];
+  for (int64_t o = 0; o < row; ++o)
+    for (int64_t c = 0; c < in; ++c) {
+      auto u = [&](int i, int j) {
+        return double(packed[size_t(((j * 4 + i) * in + c) * row + o)]);
+      };
+      const double scale =
+          o < out ? params["g"].data[o] / std::sqrt(params["v"].data[o] + 1e-5)
+                  : 0.0;
+      for (int yo = 0; yo < 2; ++yo)
+        for (int xo = 0; xo < 2; ++xo) {
+          double got = 0, want = 0;
+          for (int j = 0; j < 4; ++j)
+            for (int i = 0; i < 4; ++i)
+              got += AT[yo][j] * AT[xo][i] * u(i, j) * v[j][i];
+          for (int ky = 0; ky < 3 && o < out; ++ky)
+            for (int kx = 0; kx < 3; ++kx)
+              want += scale * w.data[size_t((o * in + c) * 9 + ky * 3 + kx)] *
+                      d[yo + ky][xo + kx];
+          ASSERT_NEAR(got, want, 1e-5 * (1 + std::abs(want)))
+              << "o " << o << " i " << c << " output (" << xo << ", " << yo
+              << ")";
+        }
+    }
 }
 
 } // namespace

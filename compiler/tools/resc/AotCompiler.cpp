@@ -96,6 +96,8 @@ uint32_t recipeKind(PackRecipe::Kind kind) {
     return format::RecipeBatchNormShift;
   case PackRecipe::Raw:
     return format::RecipeRaw;
+  case PackRecipe::WinogradWeight:
+    return format::RecipeWinogradWeight;
   }
   return format::RecipeBias;
 }
@@ -555,7 +557,7 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options,
   }
 
   Plan plan;
-  if (failed(lowerToPlan(fn, plan)))
+  if (failed(lowerToPlan(fn, plan, {!usesGpu(target)})))
     return false;
   ModelData data;
   KernelTable table;
