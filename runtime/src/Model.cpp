@@ -140,7 +140,7 @@ embeddedCopy(const resc_model_def *def) {
     return copy;
   auto copy = std::make_shared<res::codegen::AlignedFloats>(
       size_t(def->weights_floats));
-  const size_t chunk = size_t(16) << 20; // floats
+  const size_t chunk = size_t(1) << 20; // floats: 4 MB
   const long page = sysconf(_SC_PAGESIZE);
   for (size_t at = 0; at < copy->size(); at += chunk) {
     const size_t n = std::min(chunk, copy->size() - at);
