@@ -63,14 +63,16 @@ namespace codegen {
 /// With `taps` > 1 the step covers that many window columns (see
 /// windowColumnsInner): taps * vectors weight loads and pixels + taps - 1
 /// broadcasts feed taps * vectors * pixels FMAs. `wholeBlocks`: only tiles
-/// whose vectors divide the channels (no block shifted inwards).
+/// whose vectors divide the channels (no block shifted inwards);
+/// `wholeRows`: only tiles whose pixels divide the row.
 Tile chooseTile(int channelVectors, int width, int registers, int taps,
-                bool wholeBlocks) {
+                bool wholeBlocks, bool wholeRows) {
   Tile best;
   double bestCost = std::numeric_limits<double>::max();
   for (int v = 1; v <= std::min(channelVectors, 6); ++v)
     for (int p = 1; p <= std::min(width, 8); ++p) {
-      if (wholeBlocks && channelVectors % v != 0)
+      if ((wholeBlocks && channelVectors % v != 0) ||
+          (wholeRows && width % p != 0))
         continue;
       // Accumulators, the weight vectors and one broadcast must fit, with
       // room to spare: LLVM spills tiles that fill the register file.
@@ -89,6 +91,13 @@ Tile chooseTile(int channelVectors, int width, int registers, int taps,
       }
     }
   return best;
+}
+
+bool rowSplitsIntoTiles(int width) {
+  for (int p = 3; p <= 8; ++p)
+    if (width % p == 0)
+      return true;
+  return false;
 }
 
 /// Whether the window's columns run innermost in the tiled schedule, inside
@@ -283,8 +292,9 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
   } else if (cpuTiled) {
     // Register-tiled schedule.
     const bool columnsInner = windowColumnsInner(CO / lanes, sx, KW);
+    const bool inPlace = desc.inPlaceOperand >= 0;
     const Tile tile = chooseTile(CO / lanes, OW, vectorRegisters(target),
-                                 columnsInner ? KW : 1);
+                                 columnsInner ? KW : 1, inPlace, inPlace);
     const int cvecs = tile.vectors, tx = tile.pixels;
     const int tc = cvecs * lanes;
 

@@ -127,6 +127,8 @@ std::string KernelDesc::key() const {
        << dilation[0] << ',' << dilation[1] << ":g" << groups;
   if (winograd)
     os << ":winograd";
+  if (inPlaceOperand >= 0)
+    os << ":inplace" << inPlaceOperand;
   if (kind == KernelKind::Upsample || kind == KernelKind::UpsampleGrad)
     os << ":f" << factor;
   if (!resultBatched)

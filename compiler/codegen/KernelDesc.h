@@ -124,6 +124,13 @@ struct KernelDesc {
   /// A conv computed by Winograd's F(2x2, 3x3) (WinogradConvKernel.cpp):
   /// its weight operand is then the transformed 4x4 filter.
   bool winograd = false;
+  /// The operand (a Combine stage's, of the result's dims) whose buffer the
+  /// result may overwrite, or -1: the memory plan lets them share memory
+  /// when that operand is read for the last time here
+  /// (Plan.cpp, planMemory). The schedule then computes every output
+  /// element exactly once (no shifted-inwards tiles), since a recomputed
+  /// element would read its own output as the operand.
+  int inPlaceOperand = -1;
   int64_t factor = 1; // upsample, upsample_grad
   /// Gradient ops: epsilon (batch norms), momentum (lerp) or the factor of
   /// scale; the slice's first channel; channel_var's divisor; the

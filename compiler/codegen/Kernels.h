@@ -106,7 +106,7 @@ struct Tile {
   int pixels = 1;
 };
 Tile chooseTile(int channelVectors, int width, int registers, int taps = 1,
-                bool wholeBlocks = false);
+                bool wholeBlocks = false, bool wholeRows = false);
 
 /// Runs the fused (tile row, channel block, image) loop `t` of a conv's
 /// output in parallel, in tasks of several rows where a row is little work
@@ -115,6 +115,11 @@ Tile chooseTile(int channelVectors, int width, int registers, int taps = 1,
 /// image (rows x channel blocks). Returns a description.
 std::string parallelRows(Halide::Func out, const Halide::Var &t,
                          int64_t macsPerRow, int64_t rowsPerImage);
+
+/// Whether a row of `width` pixels splits into register tiles of 3-8
+/// pixels exactly, as a conv that writes over its residual needs
+/// (KernelDesc::inPlaceOperand); rows like 11 would get 1-pixel tiles.
+bool rowSplitsIntoTiles(int width);
 
 /// Whether a register-tiled conv of `channelVectors` output-channel vectors
 /// runs the window's columns (KW of them, stride sx) inside the reduction's

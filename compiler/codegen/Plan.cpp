@@ -5,6 +5,11 @@
 // already-placed tensor alive at the same time (the "greedy by size"
 // heuristic of TFLite's and ONNX Runtime's arena planners).
 //
+// In place: a call whose kernel may write its result over an operand
+// (KernelDesc::inPlaceOperand) gets the operand's memory when the operand
+// is read for the last time there and by no other operand of the call; the
+// two then form one tensor on the time line.
+//
 // Loops: the body's calls appear once on the time line. A tensor defined
 // before a loop and read inside it stays alive until the loop ends (every
 // iteration reads it). The loop's two alternating buffers (`arg` and
@@ -29,6 +34,8 @@ public:
 
   void run() { walk(plan.steps); }
   std::vector<Interval> life;
+  /// Every call and its time.
+  std::vector<std::pair<const Step *, int64_t>> calls;
 
 private:
   struct Loop {
@@ -78,6 +85,7 @@ private:
         for (int o : s.operands)
           use(o, time);
         define(s.result, time);
+        calls.push_back({&s, time});
         ++time;
         continue;
       }
@@ -109,12 +117,33 @@ int64_t aligned(int64_t floats) { return (floats + 15) / 16 * 16; }
 void Plan::planMemory() {
   LifetimeWalker walker(*this);
   walker.run();
+  // owner[s]: the slot whose memory s uses (itself unless in place).
+  std::vector<int> owner(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i)
+    owner[i] = int(i);
+  for (auto [step, time] : walker.calls) {
+    const int k = kernels[step->kernel].inPlaceOperand;
+    if (k < 0)
+      continue;
+    const int operand = step->operands[k], result = step->result;
+    if (std::count(step->operands.begin(), step->operands.end(), operand) !=
+            1 ||
+        slots[result].kind != Slot::Activation || !slots[result].batched ||
+        slots[result].dims != slots[operand].dims ||
+        walker.life[operand].last != time || walker.life[result].def != time)
+      continue;
+    const int root = owner[operand];
+    owner[result] = root;
+    walker.life[root].last =
+        std::max(walker.life[root].last, walker.life[result].last);
+  }
   std::vector<int> order;
   unsharedPerSample = 0;
   for (size_t i = 0; i < slots.size(); ++i)
     if (slots[i].kind == Slot::Activation && slots[i].batched &&
         walker.life[i].def >= 0) {
-      order.push_back(int(i));
+      if (owner[i] == int(i))
+        order.push_back(int(i));
       unsharedPerSample += aligned(slots[i].size());
     }
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
@@ -143,6 +172,9 @@ void Plan::planMemory() {
     arenaPerSample = std::max(arenaPerSample, offset + need);
     placed.push_back(s);
   }
+  for (size_t i = 0; i < slots.size(); ++i)
+    if (owner[i] != int(i))
+      slots[i].offset = slots[owner[i]].offset;
 }
 
 namespace {

@@ -5,6 +5,8 @@
 // one compiled kernel (the batch stays dynamic).
 #include "CodegenTestUtil.h"
 
+#include "compiler/codegen/Lowering.h"
+
 #include <regex>
 
 using namespace res::codegen::testing;
@@ -110,6 +112,42 @@ TEST(CodegenOps, ConvWinograd) {
                 "^conv: winograd.*one image and channel block per task");
   // Fewer than 4 vectors of output channels keep the direct convolution.
   checkSchedule(model("64, 8, 8", "conv(48, 3) as c"), "^conv: tile");
+}
+
+/// The calls of `text`'s plan whose result shares its in-place operand's
+/// memory; the model must also match the interpreter.
+int callsInPlace(const std::string &text) {
+  auto m = fromRes(text);
+  res::codegen::Plan plan;
+  EXPECT_TRUE(mlir::succeeded(res::codegen::lowerToPlan(m->function(), plan)));
+  int n = 0;
+  for (const res::codegen::Step &s : plan.steps) {
+    if (s.kind != res::codegen::Step::Call)
+      continue;
+    const int k = plan.kernels[s.kernel].inPlaceOperand;
+    n += k >= 0 &&
+         plan.slots[s.result].offset == plan.slots[s.operands[k]].offset;
+  }
+  expectMatchesInterpreter(*m);
+  return n;
+}
+
+TEST(CodegenOps, ConvWritesOverDyingResidual) {
+  // Bottlenecks: the 1x1 expansion's residual, the block's input, is read
+  // for the last time there; the second block's is the first's result.
+  // Rows of 9 pixels: tiles of 3, where the tiles the cost model prefers
+  // (5 pixels, the second shifted inwards) would compute pixels twice.
+  const std::string bottleneck =
+      "residual blk(c) {\n  conv(8, 1) as conv1\n  relu\n"
+      "  conv(c, 1) as conv3\n  after relu\n}\n";
+  EXPECT_EQ(callsInPlace(bottleneck +
+                         model("32, 6, 9", "blk(32) as b1; blk(32) as b2")),
+            2);
+  // A branch of one conv: the residual is also the conv's input, which
+  // every output channel block reads, so it keeps its own memory.
+  EXPECT_EQ(callsInPlace("residual one(c) {\n  conv(c, 1) as conv\n}\n" +
+                         model("32, 6, 6", "one(32) as b")),
+            0);
 }
 
 TEST(CodegenOps, ConvSeveralRowsPerTask) {
