@@ -16,17 +16,26 @@
 //   M(co, i, j, tx, ty, n)  = sum_ci U(co, ci, i, j) * V(ci, i, j, tx, ty, n)
 //   out(co, x, y, n)        = epilogue(bias(co) + (A^T M A)(x % 2, y % 2))
 //
-// Schedule (CPU): one parallel task per row of tiles and image. The task
-// transforms its 4 x (W + 2) input strip once, for every input channel
-// (V, L2-resident: 16 / 4 times the strip), then walks blocks of output
-// channels and groups of tiles; for each it runs the 16 products as
-// register tiles exactly like a 1x1 convolution (output channels in vectors,
-// tiles broadcast, input channels innermost), stores the 16 results to a
-// small L1 buffer and applies the output transform and the epilogue from
-// there, so M never makes a round trip through memory. The packed U of a
-// block of 64 output channels (16 x 64 x CI floats) has to come from L2 for
-// every group of tiles, which is why only layers whose U fits there take
-// this path (useWinograd).
+// Schedule (CPU), two variants:
+//  * Up to 128 input channels: one parallel task per row of tiles and
+//    image. The task transforms its 4 x (W + 2) input strip once, for every
+//    input channel (V, L2-resident: 16 / 4 times the strip), then walks
+//    blocks of output channels and groups of tiles; for each it runs the 16
+//    products as register tiles exactly like a 1x1 convolution (output
+//    channels in vectors, tiles broadcast, input channels innermost),
+//    stores the 16 results to a small L1 buffer and applies the output
+//    transform and the epilogue from there, so M never makes a round trip
+//    through memory. The packed U of a block of 64 output channels
+//    (16 x 64 x CI floats, 512 KB at 128) comes from L2 for every group of
+//    tiles.
+//  * More input channels (14x14x256 and 7x7x512 in ResNets): that U would
+//    come from L3, so the task is one image and block of output channels
+//    instead, V is computed once per call, and the products run one (i, j)
+//    at a time over all tiles of the image, each slice of U (64 x CI
+//    floats) reused from L2 by every tile. One core at batch 8: 14x14x256
+//    330 -> 416 effective GFLOP/s, 7x7x512 140 -> 200 against the first.
+// Odd rows and columns get a last tile that stores only its first pixel;
+// its patch reads one column or row of zeros past the input.
 #include "compiler/codegen/Kernels.h"
 
 using namespace Halide;
@@ -37,9 +46,11 @@ namespace codegen {
 bool useWinograd(const KernelDesc &conv, const Dims &input,
                  const Dims &result) {
   const int64_t CI = input[0], CO = result[0], OH = result[1], OW = result[2];
-  // One vector of output channels leaves the products load-bound (one FMA
-  // per broadcast); odd rows would need partial tiles; a U block of more
-  // than 512 KB (64 x 128 x 16 floats) no longer stays in L2.
+  // Fewer than 4 vectors of output channels leave the products load-bound
+  // (a broadcast feeds one or two FMAs), and below 32 input channels the
+  // reduction is too short to pay for the transforms; more than 512 is
+  // untried (U slices of over 128 KB per block). Images under 4x4 are
+  // mostly padding tiles.
   return conv.kernel == Pair{3, 3} && conv.stride == Pair{1, 1} &&
          conv.dilation == Pair{1, 1} && conv.groups == 1 && CO % 64 == 0 &&
          CI >= 32 && CI <= 512 && OH >= 4 && OW >= 4;
@@ -142,6 +153,9 @@ HalideKernel buildWinogradConv(const KernelDesc &desc, const Target &target) {
                        "lowering keeps it to CPU targets");
   const int lanes = vectorWidth(target);
   const bool imageTasks = CI > 128;
+  // Per image, the channel blocks divide the channels: with the block
+  // loop fused into the parallel one, a shifted-inwards block made
+  // Halide's bounds of the products non-constant (reads past the weights).
   const Tile tile = chooseTile(CO / lanes, (OW + 1) / 2,
                                vectorRegisters(target), 1, imageTasks);
   const int tc = tile.vectors * lanes, tiles = tile.pixels;
