@@ -22,6 +22,19 @@ resc::Tensor ramp(std::vector<int64_t> shape, float scale) {
   return t;
 }
 
+/// packParam with the parameters looked up in `params`.
+bool pack(const PackRecipe &recipe,
+          const std::map<std::string, resc::Tensor> &params,
+          AlignedFloats &packed, std::string &error) {
+  return packParam(
+      recipe,
+      [&](const std::string &name) -> const resc::Tensor * {
+        auto it = params.find(name);
+        return it == params.end() ? nullptr : &it->second;
+      },
+      packed, error);
+}
+
 /// Packs a conv weight of `out` x `in` x 3 x 3 and checks every element.
 void checkConvPacking(int64_t out, int64_t in, int64_t expectedRow) {
   std::map<std::string, resc::Tensor> params;
@@ -29,14 +42,7 @@ void checkConvPacking(int64_t out, int64_t in, int64_t expectedRow) {
   PackRecipe recipe{PackRecipe::ConvWeight, "w", "", std::nullopt, out};
   AlignedFloats packed;
   std::string error;
-  ASSERT_TRUE(packParam(
-      recipe,
-      [&](const std::string &name) -> const resc::Tensor * {
-        auto it = params.find(name);
-        return it == params.end() ? nullptr : &it->second;
-      },
-      packed, error))
-      << error;
+  ASSERT_TRUE(pack(recipe, params, packed, error)) << error;
   const int64_t row = packedConvChannels(out);
   EXPECT_EQ(row, expectedRow);
   ASSERT_EQ(int64_t(packed.size()), row * in * 9);
@@ -74,14 +80,7 @@ TEST(WeightPacking, WinogradFiltersReproduceTheCorrelation) {
   PackRecipe recipe{PackRecipe::WinogradWeight, "w", "", bn, out};
   AlignedFloats packed;
   std::string error;
-  ASSERT_TRUE(packParam(
-      recipe,
-      [&](const std::string &name) -> const resc::Tensor * {
-        auto it = params.find(name);
-        return it == params.end() ? nullptr : &it->second;
-      },
-      packed, error))
-      << error;
+  ASSERT_TRUE(pack(recipe, params, packed, error)) << error;
   const int64_t row = packedConvChannels(out);
   ASSERT_EQ(int64_t(packed.size()), row * in * 16);
   const double BT[4][4] = {
