@@ -6,10 +6,11 @@
 //   conv(c, x, y, n) += w(c, r.ci, r.kx, r.ky) * in(ci, x*s + kx*d - p, ...)
 //   out(c, x, y, n)   = epilogue(conv(c, x, y, n))   (activation, residual
 //                                                      sum, after-activation)
-// The weights are packed with output channels innermost, so a vector of 16
-// output channels is one aligned load, and the input is read one scalar at a
-// time and broadcast: the pattern of Halide's apps/conv_layer, which reaches
-// 85-95% of FMA peak on this machine (halide-schedules.md).
+// The weights are packed with output channels innermost, in blocks of 16
+// (WeightPacking.h), so a vector of 16 output channels is one aligned load, and
+// the input is read one scalar at a time and broadcast: the pattern of Halide's
+// apps/conv_layer, which reaches 85-95% of FMA peak on this machine
+// (halide-schedules.md).
 //
 // Producer/consumer choices:
 //  * `out` is tiled into (tc output channels) x (tx pixels of a row); the
@@ -236,9 +237,9 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
   const int CI = int(inDims[0]), H = int(inDims[1]), W = int(inDims[2]);
   const int CO = int(desc.result[0]), OH = int(desc.result[1]),
             OW = int(desc.result[2]);
-  const Dims &wDims = desc.operands[1].dims; // (co, ci/g, kx, ky)
-  const int CIg = int(wDims[1]), KW = int(wDims[2]), KH = int(wDims[3]);
-  const int groups = int(desc.groups), COg = CO / groups;
+  const Dims &wDims = desc.operands[1].dims; // packedConvWeightDims
+  const int KW = int(wDims[2]), KH = int(wDims[3]);
+  const int groups = int(desc.groups), COg = CO / groups, CIg = CI / groups;
   const int sx = int(desc.stride[1]), sy = int(desc.stride[0]);
   const int px = int(desc.padding[1]), py = int(desc.padding[0]);
   const int dx = int(desc.dilation[1]), dy = int(desc.dilation[0]);
@@ -276,8 +277,9 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
 
   Func conv("conv");
   conv(c, x, y, n) = bias(c);
-  conv(c, x, y, n) += weight(c, groups == 1 ? ci : Expr(r.x), r.y, r.z) *
-                      in(ci, x * sx + r.y * dx - px, y * sy + r.z * dy - py, n);
+  conv(c, x, y, n) +=
+      packedWeight(weight, c, groups == 1 ? ci : Expr(r.x), r.y, r.z) *
+      in(ci, x * sx + r.y * dx - px, y * sy + r.z * dy - py, n);
 
   Func out("out");
   out(c, x, y, n) = applyEpilogue(conv(c, x, y, n), desc, k.inputs,

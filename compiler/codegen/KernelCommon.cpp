@@ -2,6 +2,7 @@
 // fused epilogue, activations and the pointwise schedule.
 #include "compiler/codegen/Kernels.h"
 
+#include "compiler/codegen/WeightPacking.h"
 #include "dialect/ResDialect.h"
 
 #include <cmath>
@@ -66,6 +67,11 @@ std::vector<Var> makeVars(int n) {
 
 std::vector<Expr> asExprs(const std::vector<Var> &vars) {
   return std::vector<Expr>(vars.begin(), vars.end());
+}
+
+Expr packedWeight(const ImageParam &weight, Expr o, Expr i, Expr kx, Expr ky) {
+  const int block = int(kConvWeightBlock);
+  return weight(o % block, i, kx, ky, o / block);
 }
 
 Expr activate(Activation kind, Expr v) {

@@ -180,9 +180,8 @@ double KernelDesc::flopsPerSample() const {
     // The direct convolution's multiply-adds, also for a Winograd kernel
     // (whose weight operand is 4x4), so GFLOP/s compare across algorithms
     // and with other frameworks.
-    const Dims &w = operands[1].dims; // (co, ci/g, kw, kh)
     return 2.0 * double(perSample(result)) *
-           double(w[1] * kernel[0] * kernel[1]);
+           double(operands[0].dims[0] / groups * kernel[0] * kernel[1]);
   }
   case KernelKind::Dense:
     return 2.0 * double(result[0]) * double(operands[0].dims[0]);

@@ -82,6 +82,12 @@ Halide::Expr applyEpilogue(Halide::Expr value, const KernelDesc &desc,
                            const std::vector<Halide::Expr> &args,
                            const Dims &dims);
 
+/// Weight (o, i, kx, ky) of a conv weight packed in blocks of output
+/// channels (packedConvWeightDims); with o a vector aligned to the block,
+/// one dense load.
+Halide::Expr packedWeight(const Halide::ImageParam &weight, Halide::Expr o,
+                          Halide::Expr i, Halide::Expr kx, Halide::Expr ky);
+
 /// One element of an activation, with the interpreter's semantics
 /// (relu keeps NaN, gelu is the erf form).
 Halide::Expr activate(Activation kind, Halide::Expr v);

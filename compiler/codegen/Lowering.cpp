@@ -431,7 +431,7 @@ LogicalResult Lowerer::lowerConv(Operation *op, Value input, Value weight,
   // The Winograd filter is 4x4 (U = G g G^T).
   const int64_t kx = p.desc.winograd ? 4 : w[3],
                 ky = p.desc.winograd ? 4 : w[2];
-  p.operands[1] = paramSlot(wr, {packedConvChannels(w[0]), w[1], kx, ky});
+  p.operands[1] = paramSlot(wr, packedConvWeightDims(w[0], w[1], kx, ky));
   p.operands[2] = paramSlot(br, {w[0]});
   return emit(p, steps);
 }

@@ -18,8 +18,15 @@ std::string PackRecipe::key() const {
   return k;
 }
 
-int64_t packedConvChannels(int64_t outChannels) {
-  return outChannels % 128 == 0 ? outChannels + 16 : outChannels;
+std::vector<int64_t> packedConvWeightDims(int64_t O, int64_t I, int64_t KW,
+                                          int64_t KH) {
+  // A block is 64 bytes x rows x taps: a multiple of 4 KB when rows x taps
+  // is a multiple of 64.
+  int64_t rows = I + 1;
+  if (rows * KW * KH % 64 == 0)
+    ++rows;
+  return {kConvWeightBlock, rows, KW, KH,
+          (O + kConvWeightBlock - 1) / kConvWeightBlock};
 }
 
 namespace {
@@ -73,39 +80,54 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
                AlignedFloats &out, std::string &error) {
   std::vector<double> scale, shift;
   switch (recipe.kind) {
-  case PackRecipe::ConvWeight:
-  case PackRecipe::DenseWeight: {
-    const bool conv = recipe.kind == PackRecipe::ConvWeight;
-    const resc::Tensor *w = need(lookup, recipe.weight, conv ? 4 : 2, error);
+  case PackRecipe::ConvWeight: {
+    const resc::Tensor *w = need(lookup, recipe.weight, 4, error);
     if (!w)
       return false;
     const int64_t O = w->shape[0], I = w->shape[1];
-    const int64_t KH = conv ? w->shape[2] : 1, KW = conv ? w->shape[3] : 1;
+    const int64_t KH = w->shape[2], KW = w->shape[3], taps = KH * KW;
     if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
                                                    scale, shift, error))
       return false;
-    // Output channels O..P-1 are padding (packedConvChannels), zero.
-    const int64_t P = conv ? packedConvChannels(O) : O;
-    const int64_t taps = KH * KW;
-    // Every element is written here or below: no need to clear a reused
-    // buffer.
-    out.resize(size_t(P * I * taps));
-    if (P > O)
-      for (int64_t row = 0; row < I * taps; ++row)
-        std::fill(out.begin() + row * P + O, out.begin() + (row + 1) * P, 0.0f);
+    const std::vector<int64_t> dims = packedConvWeightDims(O, I, KW, KH);
+    const int64_t rows = dims[1], B = kConvWeightBlock;
+    // Zeros for the channels past O and the rows no kernel reads.
+    out.assign(size_t(B * rows * taps * dims[4]), 0.0f);
+    // One block at a time, so that the writes are whole cache lines and the
+    // reads 16 streams through the source (the training step packs its
+    // convolutions' weights at every step). Source tap t = ky * KW + kx is
+    // the packed (kx, ky) too.
+    for (int64_t o0 = 0; o0 < O; o0 += B) {
+      const int64_t o1 = std::min(O, o0 + B);
+      for (int64_t i = 0; i < I; ++i)
+        for (int64_t t = 0; t < taps; ++t) {
+          float *dst = &out[((o0 / B * taps + t) * rows + i) * B];
+          for (int64_t o = o0; o < o1; ++o) {
+            const float v = w->data[(o * I + i) * taps + t];
+            dst[o - o0] = recipe.batchNorm ? float(double(v) * scale[o]) : v;
+          }
+        }
+    }
+    return true;
+  }
+  case PackRecipe::DenseWeight: {
+    const resc::Tensor *w = need(lookup, recipe.weight, 2, error);
+    if (!w)
+      return false;
+    const int64_t O = w->shape[0], I = w->shape[1];
+    if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
+                                                   scale, shift, error))
+      return false;
+    // Every element is written below: no need to clear a reused buffer.
+    out.resize(size_t(O * I));
     // A transposition, done in blocks of 16 output channels so that both
-    // sides touch whole cache lines: one contiguous run of the packed
-    // weight per (tap, input channel), 16 streams through the source. The
-    // training step packs its convolutions' weights at every step.
+    // sides touch whole cache lines: 16 streams through the source.
     for (int64_t o0 = 0; o0 < O; o0 += 16) {
       const int64_t o1 = std::min(O, o0 + 16);
       for (int64_t i = 0; i < I; ++i)
-        for (int64_t t = 0; t < taps; ++t) {
-          float *dst = &out[(t * I + i) * P];
-          for (int64_t o = o0; o < o1; ++o) {
-            const float v = w->data[(o * I + i) * taps + t];
-            dst[o] = recipe.batchNorm ? float(double(v) * scale[o]) : v;
-          }
+        for (int64_t o = o0; o < o1; ++o) {
+          const float v = w->data[o * I + i];
+          out[i * O + o] = recipe.batchNorm ? float(double(v) * scale[o]) : v;
         }
     }
     return true;
@@ -124,8 +146,9 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
     if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
                                                    scale, shift, error))
       return false;
-    const int64_t P = packedConvChannels(O);
-    out.assign(size_t(P * I * 16), 0.0f);
+    const std::vector<int64_t> dims = packedConvWeightDims(O, I, 4, 4);
+    const int64_t rows = dims[1], B = kConvWeightBlock;
+    out.assign(size_t(B * rows * 16 * dims[4]), 0.0f);
     // U = G g G^T; G's rows are (1, 0, 0), (1, 1, 1) / 2, (1, -1, 1) / 2
     // and (0, 0, 1). Rows of g (and of U) run along y, columns along x.
     static const double G[4][3] = {
@@ -143,7 +166,8 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
           for (int u = 0; u < 4; ++u) {
             const double v = G[vRow][0] * gt[0][u] + G[vRow][1] * gt[1][u] +
                              G[vRow][2] * gt[2][u];
-            out[((vRow * 4 + u) * I + i) * P + o] = float(v * s);
+            out[((o / B * 16 + vRow * 4 + u) * rows + i) * B + o % B] =
+                float(v * s);
           }
       }
     return true;

@@ -1,8 +1,8 @@
 // Parameters as the kernels want them, computed once when parameters are
 // bound (not on every run): conv and dense weights transposed so output
-// channels are innermost, batch norms that follow a conv or dense folded
-// into its weights and bias (in double), and the scale/shift pairs of the
-// batch norms that could not be folded.
+// channels are innermost (conv weights in blocks of 16 of them), batch norms
+// that follow a conv or dense folded into its weights and bias (in double), and
+// the scale/shift pairs of the batch norms that could not be folded.
 #ifndef RESC_COMPILER_CODEGEN_WEIGHTPACKING_H
 #define RESC_COMPILER_CODEGEN_WEIGHTPACKING_H
 
@@ -50,8 +50,8 @@ struct BatchNormRef {
 
 struct PackRecipe {
   enum Kind {
-    /// [O, I/g, KH, KW] -> Halide (o, i, kx, ky), times the BN scale of o;
-    /// o runs to packedConvChannels(O), the padding zero.
+    /// [O, I/g, KH, KW] -> Halide (o % 16, i, kx, ky, o / 16) (see
+    /// packedConvWeightDims), times the BN scale of o.
     ConvWeight,
     /// [O, I] -> Halide (o, i), times the BN scale of o.
     DenseWeight,
@@ -65,9 +65,9 @@ struct PackRecipe {
     /// weights as run-time tensors (they change every step), so the only
     /// work at bind time is this copy.
     Raw,
-    /// [O, I, 3, 3] -> Halide (o, i, 4, 4): G g G^T of each filter g, times
-    /// the BN scale of o, for the Winograd convolution
-    /// (WinogradConvKernel.cpp); o padded as for ConvWeight.
+    /// [O, I, 3, 3] -> Halide (o % 16, i, 4, 4, o / 16): G g G^T of each
+    /// filter g, times the BN scale of o, for the Winograd convolution
+    /// (WinogradConvKernel.cpp); blocked and padded as ConvWeight.
     WinogradWeight,
   };
   Kind kind = Bias;
@@ -80,13 +80,25 @@ struct PackRecipe {
   std::string key() const;
 };
 
-/// The output channels of a packed conv weight: `outChannels`, plus one
-/// cache line of zeros where a row of output channels would be a multiple
-/// of 512 bytes. With such a row, the rows of successive input channels
-/// fall into a few L1 sets (512 channels: every other row in the same 64 of
-/// the 4 KB period), and the 32-channel reduction chunks of ConvKernel.cpp
-/// evict their own weights; one more line spreads the rows over all sets.
-int64_t packedConvChannels(int64_t outChannels);
+/// Conv weights (ConvWeight, WinogradWeight) are packed in blocks of this
+/// many output channels, Halide dims (o % 16, i, kx, ky, o / 16): a block's
+/// weights are one contiguous run, in the order a register tile reads
+/// them, so a task streams its block's weights from memory sequentially
+/// (with output channels innermost across the whole layer, a block read
+/// 64-256 bytes out of every row of 1-8 KB, which the prefetchers did not
+/// follow: resnet50 at batch 1, where every weight comes from DRAM once
+/// per pass, spent 5-25% longer in its 3x3 layers on two threads).
+constexpr int64_t kConvWeightBlock = 16;
+
+/// The Halide extents of a packed conv weight with O output channels, I
+/// input channels (per group) and a KW x KH window:
+/// {16, I', KW, KH, ceil(O / 16)}. The output channels past O are zero.
+/// I' is I plus one or two rows that no kernel reads: blocks whose size is
+/// a multiple of 4 KB would put the same input channel of the 2-6 blocks of
+/// a register tile into the same L1 set (64 input channels of a 1x1 conv:
+/// the tile's vectors 4 KB apart); I' keeps them one line apart.
+std::vector<int64_t> packedConvWeightDims(int64_t O, int64_t I, int64_t KW,
+                                          int64_t KH);
 
 /// Looks a parameter up by name; null when it is missing (an error the
 /// caller reports before packing).

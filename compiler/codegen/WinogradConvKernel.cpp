@@ -126,7 +126,8 @@ HalideKernel buildWinogradConv(const KernelDesc &desc, const Target &target) {
   RDom r(0, CI, "r");
   Func acc("winograd_acc"), m("winograd_products");
   acc(c, i, j, tx, ty, n) = 0.0f;
-  acc(c, i, j, tx, ty, n) += weight(c, r, i, j) * v(r, i, j, tx, ty, n);
+  acc(c, i, j, tx, ty, n) +=
+      packedWeight(weight, c, r, i, j) * v(r, i, j, tx, ty, n);
   m(c, i, j, tx, ty, n) = acc(c, i, j, tx, ty, n);
 
   // Y = A^T M A, then bias and the epilogue.

@@ -5,7 +5,7 @@
 //
 // Layout (little-endian; strings are u32 length + bytes; dims are u32 count
 // + i64 each):
-//   "RESCPLN2"
+//   "RESCPLN3"
 //   u32 kernels  { string key, f64 flopsPerSample,
 //                  u32 operands { u8 batched, dims extents },
 //                  u8 resultBatched, dims result }
@@ -43,7 +43,7 @@
 namespace resc {
 namespace format {
 
-constexpr char kPlanMagic[] = "RESCPLN2";
+constexpr char kPlanMagic[] = "RESCPLN3";
 constexpr size_t kPlanMagicSize = 8;
 
 // Values of the enums in the plan, fixed here rather than taken from the

@@ -9,6 +9,7 @@
 
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
+#include "compiler/codegen/WeightPacking.h"
 
 #include "compiler/passes/Passes.h"
 #include "dialect/ResDialect.h"
@@ -1110,13 +1111,15 @@ TEST_P(GradKernelsBench, Layer) {
     KernelDesc d = convDesc(kind, s);
     Ref big = random({N, C, HW, HW}, 31);
     Ref w = random({C, C, 3, 3}, 32);
+    // As packed for the forward conv (a benchmark: the values do not matter).
+    Ref packedW = random(packedConvWeightDims(C, C, 3, 3), 32);
     std::vector<Ref> ops;
     if (kind == KernelKind::Conv) {
       Ref bias = random({C}, 33);
-      ops = {big, w, bias};
-      d.operands = {batchedOperand(big), unbatchedOperand(w),
+      ops = {big, packedW, bias};
+      d.operands = {batchedOperand(big), unbatchedOperand(packedW),
                     unbatchedOperand(bias)};
-      d.operands[1].dims = {C, C, 3, 3}; // packed (co, ci, kx, ky)
+      d.operands[1].dims = packedConvWeightDims(C, C, 3, 3);
       d.result = {C, HW, HW};
     } else if (kind == KernelKind::ConvGradInput) {
       ops = {big, w};

@@ -1,7 +1,6 @@
-// The packed layouts the kernels read: conv weights transposed to output
-// channels innermost, the output-channel rows padded by one cache line of
-// zeros where a row would be a multiple of 512 bytes, batch norms folded in;
-// Winograd's transformed filters.
+// The packed layouts the kernels read: conv weights in blocks of 16 output
+// channels (innermost), blocks padded so that none is a multiple of 4 KB,
+// batch norms folded in; Winograd's transformed filters.
 #include "compiler/codegen/WeightPacking.h"
 
 #include <gtest/gtest.h>
@@ -35,34 +34,52 @@ bool pack(const PackRecipe &recipe,
       packed, error);
 }
 
-/// Packs a conv weight of `out` x `in` x 3 x 3 and checks every element.
-void checkConvPacking(int64_t out, int64_t in, int64_t expectedRow) {
+/// The block layout of packedConvWeightDims, spelled out: element
+/// (o, i, tap) of a packed weight with `rows` rows per tap and `taps` taps.
+size_t packedIndex(int64_t o, int64_t i, int64_t tap, int64_t rows,
+                   int64_t taps) {
+  return size_t(((o / 16 * taps + tap) * rows + i) * 16 + o % 16);
+}
+
+TEST(WeightPacking, ConvBlocksAreNeverAMultipleOf4KB) {
+  using D = std::vector<int64_t>;
+  EXPECT_EQ(packedConvWeightDims(16, 3, 3, 3), (D{16, 4, 3, 3, 1}));
+  EXPECT_EQ(packedConvWeightDims(24, 8, 3, 3), (D{16, 9, 3, 3, 2}));
+  EXPECT_EQ(packedConvWeightDims(256, 64, 1, 1), (D{16, 65, 1, 1, 16}));
+  // 64 rows of 64 bytes would be 4 KB: one more row.
+  EXPECT_EQ(packedConvWeightDims(256, 63, 1, 1), (D{16, 65, 1, 1, 16}));
+  EXPECT_EQ(packedConvWeightDims(64, 3, 4, 4), (D{16, 5, 4, 4, 4}));
+  EXPECT_EQ(packedConvWeightDims(512, 127, 4, 4), (D{16, 129, 4, 4, 32}));
+}
+
+/// Packs a conv weight of `out` x `in` x 3 x 3 and checks every element,
+/// the padding included.
+void checkConvPacking(int64_t out, int64_t in) {
   std::map<std::string, resc::Tensor> params;
   params["w"] = ramp({out, in, 3, 3}, 0.01f);
   PackRecipe recipe{PackRecipe::ConvWeight, "w", "", std::nullopt, out};
   AlignedFloats packed;
   std::string error;
   ASSERT_TRUE(pack(recipe, params, packed, error)) << error;
-  const int64_t row = packedConvChannels(out);
-  EXPECT_EQ(row, expectedRow);
-  ASSERT_EQ(int64_t(packed.size()), row * in * 9);
+  const std::vector<int64_t> dims = packedConvWeightDims(out, in, 3, 3);
+  const int64_t rows = dims[1], blocks = dims[4];
+  ASSERT_EQ(int64_t(packed.size()), 16 * rows * 9 * blocks);
   const resc::Tensor &w = params["w"];
-  // Packed with o innermost, then i, then the tap in the source's order;
-  // rows of `row` floats, the last row - out of them zero.
-  for (int64_t o = 0; o < row; ++o)
-    for (int64_t i = 0; i < in; ++i)
+  for (int64_t o = 0; o < 16 * blocks; ++o)
+    for (int64_t i = 0; i < rows; ++i)
       for (int64_t tap = 0; tap < 9; ++tap) {
-        const float got = packed[size_t((tap * in + i) * row + o)];
-        const float want = o < out ? w.data[size_t((o * in + i) * 9 + tap)] : 0;
+        const float got = packed[packedIndex(o, i, tap, rows, 9)];
+        const float want =
+            o < out && i < in ? w.data[size_t((o * in + i) * 9 + tap)] : 0.0f;
         ASSERT_EQ(got, want) << "o " << o << " i " << i << " tap " << tap;
       }
 }
 
-TEST(WeightPacking, ConvRowsPaddedOnlyAtMultiplesOf512Bytes) {
-  checkConvPacking(16, 3, 16);
-  checkConvPacking(96, 8, 96);
-  checkConvPacking(128, 4, 144);
-  checkConvPacking(512, 2, 528);
+TEST(WeightPacking, ConvWeightsInBlocksOf16OutputChannels) {
+  checkConvPacking(16, 3);
+  checkConvPacking(24, 8); // a block half padding
+  checkConvPacking(128, 4);
+  checkConvPacking(8, 7); // fewer channels than a block
 }
 
 /// With U = G g G^T packed for each (o, i), A^T [U (.) B^T d B] A must be
@@ -81,8 +98,9 @@ TEST(WeightPacking, WinogradFiltersReproduceTheCorrelation) {
   AlignedFloats packed;
   std::string error;
   ASSERT_TRUE(pack(recipe, params, packed, error)) << error;
-  const int64_t row = packedConvChannels(out);
-  ASSERT_EQ(int64_t(packed.size()), row * in * 16);
+  const std::vector<int64_t> dims = packedConvWeightDims(out, in, 4, 4);
+  const int64_t rows = dims[1];
+  ASSERT_EQ(int64_t(packed.size()), 16 * rows * 16 * dims[4]);
   const double BT[4][4] = {
       {1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}};
   const double AT[2][4] = {{1, 1, 1, 0}, {0, 1, -1, -1}};
@@ -97,21 +115,20 @@ TEST(WeightPacking, WinogradFiltersReproduceTheCorrelation) {
         for (int x = 0; x < 4; ++x)
           v[j][i] += BT[j][y] * BT[i][x] * d[y][x];
   const resc::Tensor &w = params["w"];
-  for (int64_t o = 0; o < row; ++o)
+  for (int64_t o = 0; o < out; ++o)
     for (int64_t c = 0; c < in; ++c) {
       auto u = [&](int i, int j) {
-        return double(packed[size_t(((j * 4 + i) * in + c) * row + o)]);
+        return double(packed[packedIndex(o, c, j * 4 + i, rows, 16)]);
       };
       const double scale =
-          o < out ? params["g"].data[o] / std::sqrt(params["v"].data[o] + 1e-5)
-                  : 0.0;
+          params["g"].data[o] / std::sqrt(params["v"].data[o] + 1e-5);
       for (int yo = 0; yo < 2; ++yo)
         for (int xo = 0; xo < 2; ++xo) {
           double got = 0, want = 0;
           for (int j = 0; j < 4; ++j)
             for (int i = 0; i < 4; ++i)
               got += AT[yo][j] * AT[xo][i] * u(i, j) * v[j][i];
-          for (int ky = 0; ky < 3 && o < out; ++ky)
+          for (int ky = 0; ky < 3; ++ky)
             for (int kx = 0; kx < 3; ++kx)
               want += scale * w.data[size_t((o * in + c) * 9 + ky * 3 + kx)] *
                       d[yo + ky][xo + kx];
