@@ -246,6 +246,21 @@ bool readTraining(Reader &r, ModelPlan &plan, std::string &error) {
 
 bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
                ModelPlan &plan, std::string &error) {
+  // The magic's last byte is the format's version: a library from a resc
+  // whose plan or packed weights differ is refused by name, since its
+  // kernels would read this runtime's packing wrongly.
+  const size_t family = format::kPlanMagicSize - 1;
+  if (bytes && size >= format::kPlanMagicSize &&
+      std::memcmp(bytes, format::kPlanMagic, family) == 0 &&
+      bytes[family] != uint8_t(format::kPlanMagic[family])) {
+    const char got = char(bytes[family]);
+    error = std::string("the library was compiled by another version of resc "
+                        "(plan format ") +
+            (got >= '0' && got <= '9' ? std::string(1, got) : "unknown") +
+            ", this runtime reads format " + format::kPlanMagic[family] +
+            "): compile the model again";
+    return false;
+  }
   error = "the library's plan is malformed (truncated or of another resc "
           "version)";
   if (!bytes || size < format::kPlanMagicSize ||

@@ -193,6 +193,39 @@ TEST(Aot, BadWeights) {
   EXPECT_EQ(resnet20_destroy(m), RESC_OK);
 }
 
+/// A library whose plan is of another format version (an older resc, whose
+/// kernels would read this runtime's weight packing wrongly) is refused
+/// with a message that says so; other damage stays "malformed".
+TEST(Aot, LibraryOfAnotherFormatVersion) {
+  Instance i;
+  resc_model *m = resnet20(i);
+  ASSERT_NE(m, nullptr);
+  const resc_model_def *def = resc_model_definition(m);
+  ASSERT_NE(def, nullptr);
+  std::vector<unsigned char> plan(def->plan, def->plan + def->plan_size);
+  ASSERT_GT(plan.size(), 8u);
+  resc_model_def other = *def;
+  other.plan = plan.data();
+  const std::string weights = kData + "/resnet20.safetensors";
+  resc_model *bad = reinterpret_cast<resc_model *>(1);
+
+  plan[7] = '2';
+  EXPECT_EQ(resc_model_create(&other, weights.c_str(), nullptr, 0, &bad),
+            RESC_ERROR_BAD_LIBRARY);
+  EXPECT_EQ(bad, nullptr);
+  std::string message = resc_model_error_message(nullptr);
+  EXPECT_NE(message.find("another version of resc (plan format 2"),
+            std::string::npos)
+      << message;
+
+  plan[7] = def->plan[7];
+  plan[0] = 'X';
+  EXPECT_EQ(resc_model_create(&other, weights.c_str(), nullptr, 0, &bad),
+            RESC_ERROR_BAD_LIBRARY);
+  message = resc_model_error_message(nullptr);
+  EXPECT_NE(message.find("malformed"), std::string::npos) << message;
+}
+
 TEST(Aot, TwoInstancesOnTwoThreads) {
   resc::Tensor x = load("x_resnet20_b8.npy");
   resc::Tensor ref = load("ref_resnet20_b8.npy");
