@@ -207,6 +207,15 @@ TEST(CodegenOps, Pools) {
   check("20, 7, 7", "maxpool(2, stride = 1)");
 }
 
+TEST(CodegenOps, PoolSeveralRowsPerTask) {
+  // 47 x 64 x 9 reads per row: tasks of 4 rows, the last of an image
+  // guarded (47 rows), batched tasks spanning images.
+  checkSchedule(model("64, 47, 47", "maxpool(3, stride = 1, pad = 1)"),
+                "^max_pool: .*, 4 rows per task");
+  checkSchedule(model("64, 47, 47", "avgpool(3, stride = 1, pad = 1)"),
+                "^avg_pool: .*, 4 rows per task");
+}
+
 TEST(CodegenOps, StandaloneBatchNormAndActivations) {
   // After a pool nothing absorbs them: one elementwise kernel each chain.
   check("16, 8, 8", "maxpool(2); bn as n; relu");
