@@ -88,8 +88,8 @@ HalideKernel buildPool(const KernelDesc &desc, const Target &target) {
   // Rows of about 128K window reads per task: a row of resnet50's max pool
   // (56 x 64 outputs, 9 taps) is about a microsecond of work, and with one
   // row per task the pool ran 0.079 ms on one thread and 0.134 on two;
-  // with 4 rows 0.061 and 0.098 (the rest of the two-thread time is the
-  // second core's reads of an input the first one wrote).
+  // with 4 rows 0.061 and 0.098 (why two threads still lose to one here is
+  // not established).
   const int64_t rowReads = int64_t(desc.result[2]) * C * kh * kw;
   const int rows = int(std::max<int64_t>(1, (int64_t(128) << 10) / rowReads));
   out.fuse(y, n, y);
