@@ -31,6 +31,22 @@ std::vector<int64_t> packedConvWeightDims(int64_t O, int64_t I, int64_t KW,
 
 namespace {
 
+/// The block layout of packedConvWeightDims, shared by the conv and
+/// Winograd recipes: sizes `out` (zeros for the channels past O and the
+/// rows no kernel reads) and places element (o, i, tap), tap = ky * KW + kx.
+struct BlockedConvWeight {
+  std::vector<int64_t> dims;
+  BlockedConvWeight(AlignedFloats &out, int64_t O, int64_t I, int64_t KW,
+                    int64_t KH)
+      : dims(packedConvWeightDims(O, I, KW, KH)) {
+    out.assign(size_t(dims[0] * dims[1] * dims[2] * dims[3] * dims[4]), 0.0f);
+  }
+  size_t at(int64_t o, int64_t i, int64_t tap) const {
+    const int64_t B = dims[0], taps = dims[2] * dims[3];
+    return size_t(((o / B * taps + tap) * dims[1] + i) * B + o % B);
+  }
+};
+
 const resc::Tensor *need(const ParamLookup &lookup, const std::string &name,
                          size_t rank, std::string &error) {
   const resc::Tensor *t = lookup(name);
@@ -89,10 +105,8 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
     if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
                                                    scale, shift, error))
       return false;
-    const std::vector<int64_t> dims = packedConvWeightDims(O, I, KW, KH);
-    const int64_t rows = dims[1], B = kConvWeightBlock;
-    // Zeros for the channels past O and the rows no kernel reads.
-    out.assign(size_t(B * rows * taps * dims[4]), 0.0f);
+    const BlockedConvWeight layout(out, O, I, KW, KH);
+    const int64_t B = kConvWeightBlock;
     // One block at a time, so that the writes are whole cache lines and the
     // reads 16 streams through the source (the training step packs its
     // convolutions' weights at every step). Source tap t = ky * KW + kx is
@@ -101,7 +115,7 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
       const int64_t o1 = std::min(O, o0 + B);
       for (int64_t i = 0; i < I; ++i)
         for (int64_t t = 0; t < taps; ++t) {
-          float *dst = &out[((o0 / B * taps + t) * rows + i) * B];
+          float *dst = &out[layout.at(o0, i, t)];
           for (int64_t o = o0; o < o1; ++o) {
             const float v = w->data[(o * I + i) * taps + t];
             dst[o - o0] = recipe.batchNorm ? float(double(v) * scale[o]) : v;
@@ -146,9 +160,7 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
     if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
                                                    scale, shift, error))
       return false;
-    const std::vector<int64_t> dims = packedConvWeightDims(O, I, 4, 4);
-    const int64_t rows = dims[1], B = kConvWeightBlock;
-    out.assign(size_t(B * rows * 16 * dims[4]), 0.0f);
+    const BlockedConvWeight layout(out, O, I, 4, 4);
     // U = G g G^T; G's rows are (1, 0, 0), (1, 1, 1) / 2, (1, -1, 1) / 2
     // and (0, 0, 1). Rows of g (and of U) run along y, columns along x.
     static const double G[4][3] = {
@@ -166,8 +178,7 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
           for (int u = 0; u < 4; ++u) {
             const double v = G[vRow][0] * gt[0][u] + G[vRow][1] * gt[1][u] +
                              G[vRow][2] * gt[2][u];
-            out[((o / B * 16 + vRow * 4 + u) * rows + i) * B + o % B] =
-                float(v * s);
+            out[layout.at(o, i, vRow * 4 + u)] = float(v * s);
           }
       }
     return true;
