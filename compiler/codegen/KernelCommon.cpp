@@ -2,7 +2,7 @@
 // fused epilogue, activations and the pointwise schedule.
 #include "compiler/codegen/Kernels.h"
 
-#include "compiler/codegen/WeightPacking.h"
+#include "format/WeightPacking.h"
 #include "dialect/ResDialect.h"
 
 #include <cmath>
@@ -70,7 +70,7 @@ std::vector<Expr> asExprs(const std::vector<Var> &vars) {
 }
 
 Expr packedWeight(const ImageParam &weight, Expr o, Expr i, Expr kx, Expr ky) {
-  const int block = int(kConvWeightBlock);
+  const int block = int(resc::format::kConvWeightBlock);
   return weight(o % block, i, kx, ky, o / block);
 }
 

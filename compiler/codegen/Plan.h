@@ -10,7 +10,7 @@
 #define RESC_COMPILER_CODEGEN_PLAN_H
 
 #include "compiler/codegen/KernelDesc.h"
-#include "compiler/codegen/WeightPacking.h"
+#include "format/WeightPacking.h"
 
 #include "mlir/IR/Location.h"
 
@@ -21,6 +21,16 @@
 
 namespace res {
 namespace codegen {
+
+// The packing recipes belong to the format the runtime reads (resc_format,
+// docs/design.md); the compiler names them as its own.
+using resc::format::AlignedFloats;
+using resc::format::BatchNormRef;
+using resc::format::kConvWeightBlock;
+using resc::format::packedConvWeightDims;
+using resc::format::packParam;
+using resc::format::PackRecipe;
+using resc::format::ParamLookup;
 
 class CompiledKernel;
 

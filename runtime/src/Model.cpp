@@ -8,8 +8,8 @@
 #include "resc/resc_runtime.h"
 
 #include "DeviceBuffers.h"
-#include "ModelFormat.h"
-#include "ModelPlan.h"
+#include "format/ModelFormat.h"
+#include "format/ModelPlan.h"
 #include "resc/Safetensors.h"
 
 #include <HalideRuntime.h>
@@ -29,10 +29,10 @@
 #include <string>
 #include <vector>
 
-using resc::aot::KernelRec;
-using resc::aot::ModelPlan;
-using resc::aot::StepRec;
 namespace format = resc::format;
+using format::KernelRec;
+using format::ModelPlan;
+using format::StepRec;
 
 namespace {
 
@@ -128,18 +128,18 @@ std::string shapeString(const std::vector<int64_t> &shape) {
 /// 178-190 ms reading the copy, as fast as the JIT. The copied pages of the
 /// file are dropped again as the copy goes, so the process's resident
 /// memory holds the weights about once.
-static std::shared_ptr<const res::codegen::AlignedFloats>
+static std::shared_ptr<const format::AlignedFloats>
 embeddedCopy(const resc_model_def *def) {
   static std::mutex mutex;
   static std::map<const resc_model_def *,
-                  std::weak_ptr<const res::codegen::AlignedFloats>>
+                  std::weak_ptr<const format::AlignedFloats>>
       copies;
   std::lock_guard<std::mutex> lock(mutex);
-  std::weak_ptr<const res::codegen::AlignedFloats> &slot = copies[def];
+  std::weak_ptr<const format::AlignedFloats> &slot = copies[def];
   if (auto copy = slot.lock())
     return copy;
-  auto copy = std::make_shared<res::codegen::AlignedFloats>(
-      size_t(def->weights_floats));
+  auto copy =
+      std::make_shared<format::AlignedFloats>(size_t(def->weights_floats));
   const size_t chunk = size_t(1) << 20; // floats: 4 MB
   const long page = sysconf(_SC_PAGESIZE);
   for (size_t at = 0; at < copy->size(); at += chunk) {
@@ -163,9 +163,9 @@ struct resc_model {
   ModelPlan plan;
   /// Packed parameters: owned when loaded at creation, otherwise pointers
   /// into the library's embedded weights.
-  std::vector<res::codegen::AlignedFloats> owned;
+  std::vector<format::AlignedFloats> owned;
   /// The library's embedded weights, copied (embeddedCopy).
-  std::shared_ptr<const res::codegen::AlignedFloats> embedded;
+  std::shared_ptr<const format::AlignedFloats> embedded;
   std::vector<const float *> packed;
   Arena arena;
   CallContext context;
@@ -210,7 +210,7 @@ struct resc_model {
   /// by slot: the backward pass may read any of them.
   std::vector<std::vector<float>> trainOwned;
   std::vector<float *> trainPtr;
-  std::vector<res::codegen::AlignedFloats> trainPacked;
+  std::vector<format::AlignedFloats> trainPacked;
   int64_t trainedBatch = 0;
 
   resc_status initTraining(const resc::TensorMap *tensors);
@@ -234,7 +234,7 @@ resc_model::loadWeights(const resc::TensorMap &tensors,
                         const std::string &source) {
   // Every parameter the recipes read, checked by name and shape before any
   // packing, so the message names the parameter and both shapes.
-  for (const resc::aot::NamedShape &p : plan.params) {
+  for (const format::NamedShape &p : plan.params) {
     auto it = tensors.find(p.name);
     if (it == tensors.end()) {
       auto other = others.find(p.name);
@@ -252,7 +252,7 @@ resc_model::loadWeights(const resc::TensorMap &tensors,
                       shapeString(it->second.shape) +
                       " but the model expects " + shapeString(p.shape));
   }
-  res::codegen::ParamLookup lookup =
+  format::ParamLookup lookup =
       [&](const std::string &name) -> const resc::Tensor * {
     auto it = tensors.find(name);
     return it == tensors.end() ? nullptr : &it->second;
@@ -261,8 +261,7 @@ resc_model::loadWeights(const resc::TensorMap &tensors,
   packed.assign(plan.recipes.size(), nullptr);
   for (size_t i = 0; i < plan.recipes.size(); ++i) {
     std::string message;
-    if (!res::codegen::packParam(plan.recipes[i].recipe, lookup, owned[i],
-                                 message))
+    if (!format::packParam(plan.recipes[i].recipe, lookup, owned[i], message))
       return fail(RESC_ERROR_WEIGHTS,
                   "cannot prepare the weights of " + source + ": " + message);
     if (int64_t(owned[i].size()) != plan.recipes[i].floats)
@@ -278,7 +277,7 @@ resc_model::loadWeights(const resc::TensorMap &tensors,
 resc_status resc_model::useEmbedded() {
   packed.assign(plan.recipes.size(), nullptr);
   for (size_t i = 0; i < plan.recipes.size(); ++i) {
-    const resc::aot::RecipeRec &r = plan.recipes[i];
+    const format::RecipeRec &r = plan.recipes[i];
     if (!def->weights || r.embeddedOffset < 0)
       return fail(RESC_ERROR_WEIGHTS,
                   std::string("model '") + def->name +
@@ -443,7 +442,7 @@ resc_status resc_model::run(const float *const *inputs, int64_t batch,
                     std::to_string(batch * plan.arenaPerSample * 4) + " bytes");
   std::vector<float *> ptr(plan.slots.size(), nullptr);
   for (size_t i = 0; i < plan.slots.size(); ++i) {
-    const resc::aot::SlotRec &s = plan.slots[i];
+    const format::SlotRec &s = plan.slots[i];
     switch (s.kind) {
     case format::SlotActivation:
       if (s.offset >= 0)
@@ -484,7 +483,7 @@ resc_status resc_model::run(const float *const *inputs, int64_t batch,
 
 resc_status resc_model::initTraining(const resc::TensorMap *tensors) {
   const ModelPlan &t = *plan.train;
-  for (const resc::aot::TrainParamRec &p : t.trainParams) {
+  for (const format::TrainParamRec &p : t.trainParams) {
     resc::Tensor copy(p.shape);
     if (tensors) {
       auto it = tensors->find(p.name);
@@ -563,17 +562,17 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
   // The forward convolutions read packed weights: packed again from the
   // parameters as they are now, so an optimiser's update needs no call.
   trainPacked.resize(t.recipes.size());
-  res::codegen::ParamLookup lookup =
+  format::ParamLookup lookup =
       [&](const std::string &name) -> const resc::Tensor * {
     auto it = raw.find(name);
     return it == raw.end() ? nullptr : &it->second;
   };
   for (size_t i = 0; i < t.recipes.size(); ++i) {
-    if (t.recipes[i].recipe.kind == res::codegen::PackRecipe::Raw)
+    if (t.recipes[i].recipe.kind == format::PackRecipe::Raw)
       continue;
     std::string message;
-    if (!res::codegen::packParam(t.recipes[i].recipe, lookup, trainPacked[i],
-                                 message))
+    if (!format::packParam(t.recipes[i].recipe, lookup, trainPacked[i],
+                           message))
       return fail(RESC_ERROR_WEIGHTS,
                   "cannot prepare the training weights: " + message);
     if (int64_t(trainPacked[i].size()) != t.recipes[i].floats)
@@ -590,7 +589,7 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
                     std::to_string(batch * t.arenaPerSample * 4) + " bytes");
   trainPtr.assign(t.slots.size(), nullptr);
   for (size_t i = 0; i < t.slots.size(); ++i) {
-    const resc::aot::SlotRec &s = t.slots[i];
+    const format::SlotRec &s = t.slots[i];
     switch (s.kind) {
     case format::SlotActivation:
       if (!s.batched)
@@ -599,10 +598,9 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
         trainPtr[i] = trainArena.data + batch * s.offset;
       break;
     case format::SlotParam:
-      trainPtr[i] =
-          t.recipes[s.index].recipe.kind == res::codegen::PackRecipe::Raw
-              ? raw[t.recipes[s.index].recipe.weight].data.data()
-              : trainPacked[s.index].data();
+      trainPtr[i] = t.recipes[s.index].recipe.kind == format::PackRecipe::Raw
+                        ? raw[t.recipes[s.index].recipe.weight].data.data()
+                        : trainPacked[s.index].data();
       break;
     case format::SlotInput:
       // Inputs are copied: the backward pass reads them after the caller's
@@ -673,7 +671,7 @@ resc_status resc_model::backward(const float *const *gradOutputs,
                                                "' is NULL");
   const int64_t batch = trainedBatch;
   for (size_t i = 0; i < t.slots.size(); ++i) {
-    const resc::aot::SlotRec &s = t.slots[i];
+    const format::SlotRec &s = t.slots[i];
     if (s.kind == format::SlotInput && size_t(s.index) >= plan.inputs.size())
       trainPtr[i] =
           const_cast<float *>(gradOutputs[s.index - plan.inputs.size()]);
@@ -729,8 +727,8 @@ resc_status resc_model_create(const resc_model_def *def,
   resc_status status = RESC_OK;
   try {
     std::string message;
-    if (!resc::aot::parsePlan(def->plan, size_t(def->plan_size),
-                              def->num_kernels, model->plan, message)) {
+    if (!format::parsePlan(def->plan, size_t(def->plan_size), def->num_kernels,
+                           model->plan, message)) {
       status = model->fail(RESC_ERROR_BAD_LIBRARY, message);
     } else if (weights_path || weights_data) {
       resc::TensorMap tensors;
@@ -858,7 +856,7 @@ resc_status resc_model_run_tensors(resc_model *model, const resc_tensor *inputs,
   int64_t batch = -1;
   std::vector<const float *> in;
   std::vector<float *> outs;
-  auto check = [&](const resc_tensor &t, const resc::aot::NamedShape &want,
+  auto check = [&](const resc_tensor &t, const format::NamedShape &want,
                    const char *what) -> resc_status {
     std::vector<int64_t> got;
     if (t.rank >= 0 && t.rank <= RESC_MAX_RANK)
@@ -915,8 +913,8 @@ resc_status resc_model_num_outputs(const resc_model *model, size_t *count) {
 }
 
 static resc_status namedAt(const resc_model *model,
-                           const std::vector<resc::aot::NamedShape> &list,
-                           size_t index, const resc::aot::NamedShape **out) {
+                           const std::vector<format::NamedShape> &list,
+                           size_t index, const format::NamedShape **out) {
   if (index >= list.size())
     return failNoModel(RESC_ERROR_INVALID_ARGUMENT,
                        "index " + std::to_string(index) +
@@ -930,7 +928,7 @@ static resc_status namedAt(const resc_model *model,
 resc_status resc_model_input_name(const resc_model *model, size_t index,
                                   const char **name) {
   RESC_CHECK_MODEL(model, name);
-  const resc::aot::NamedShape *v;
+  const format::NamedShape *v;
   if (resc_status s = namedAt(model, model->plan.inputs, index, &v))
     return s;
   *name = v->name.c_str();
@@ -940,14 +938,14 @@ resc_status resc_model_input_name(const resc_model *model, size_t index,
 resc_status resc_model_output_name(const resc_model *model, size_t index,
                                    const char **name) {
   RESC_CHECK_MODEL(model, name);
-  const resc::aot::NamedShape *v;
+  const format::NamedShape *v;
   if (resc_status s = namedAt(model, model->plan.outputs, index, &v))
     return s;
   *name = v->name.c_str();
   return RESC_OK;
 }
 
-static resc_status shapeOf(const resc::aot::NamedShape &v, int32_t *rank,
+static resc_status shapeOf(const format::NamedShape &v, int32_t *rank,
                            int64_t *dims) {
   *rank = int32_t(v.shape.size());
   for (size_t d = 0; d < v.shape.size() && d < RESC_MAX_RANK; ++d)
@@ -958,7 +956,7 @@ static resc_status shapeOf(const resc::aot::NamedShape &v, int32_t *rank,
 resc_status resc_model_input_shape(const resc_model *model, size_t index,
                                    int32_t *rank, int64_t *dims) {
   RESC_CHECK_MODEL(model, rank && dims);
-  const resc::aot::NamedShape *v;
+  const format::NamedShape *v;
   if (resc_status s = namedAt(model, model->plan.inputs, index, &v))
     return s;
   return shapeOf(*v, rank, dims);
@@ -967,7 +965,7 @@ resc_status resc_model_input_shape(const resc_model *model, size_t index,
 resc_status resc_model_output_shape(const resc_model *model, size_t index,
                                     int32_t *rank, int64_t *dims) {
   RESC_CHECK_MODEL(model, rank && dims);
-  const resc::aot::NamedShape *v;
+  const format::NamedShape *v;
   if (resc_status s = namedAt(model, model->plan.outputs, index, &v))
     return s;
   return shapeOf(*v, rank, dims);
@@ -1066,7 +1064,7 @@ resc_status resc_model_parameter(resc_model *model, size_t index,
                        "parameter index " + std::to_string(index) +
                            " is out of range (the model has " +
                            std::to_string(params.size()) + ")");
-  const resc::aot::TrainParamRec &p = params[index];
+  const format::TrainParamRec &p = params[index];
   *name = p.name.c_str();
   *data = model->raw[p.name].data.data();
   auto g = model->grads.find(p.name);

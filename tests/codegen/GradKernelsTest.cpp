@@ -9,7 +9,7 @@
 
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
-#include "compiler/codegen/WeightPacking.h"
+#include "format/WeightPacking.h"
 
 #include "compiler/passes/Passes.h"
 #include "dialect/ResDialect.h"
@@ -1112,14 +1112,14 @@ TEST_P(GradKernelsBench, Layer) {
     Ref big = random({N, C, HW, HW}, 31);
     Ref w = random({C, C, 3, 3}, 32);
     // As packed for the forward conv (a benchmark: the values do not matter).
-    Ref packedW = random(packedConvWeightDims(C, C, 3, 3), 32);
+    Ref packedW = random(resc::format::packedConvWeightDims(C, C, 3, 3), 32);
     std::vector<Ref> ops;
     if (kind == KernelKind::Conv) {
       Ref bias = random({C}, 33);
       ops = {big, packedW, bias};
       d.operands = {batchedOperand(big), unbatchedOperand(packedW),
                     unbatchedOperand(bias)};
-      d.operands[1].dims = packedConvWeightDims(C, C, 3, 3);
+      d.operands[1].dims = resc::format::packedConvWeightDims(C, C, 3, 3);
       d.result = {C, HW, HW};
     } else if (kind == KernelKind::ConvGradInput) {
       ops = {big, w};

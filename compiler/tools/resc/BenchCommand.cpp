@@ -3,9 +3,9 @@
 // before the clock starts; warm-up runs fill the caches and start the thread
 // pool; then every timed run is measured on its own so the report can give
 // the median (robust to the noise of a shared machine) with min and max.
+#include "compiler/driver/LoadModel.h"
 #include "compiler/tools/resc/BenchTrain.h"
 #include "compiler/tools/resc/Commands.h"
-#include "compiler/tools/resc/LoadModel.h"
 #include "compiler/tools/resc/RunInputs.h"
 
 #include "compiler/codegen/JitModel.h"

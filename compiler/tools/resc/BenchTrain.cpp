@@ -4,7 +4,7 @@
 // and an SGD update (momentum 0.9, weight decay 5e-4) with the runtime's
 // optimiser, the step PyTorch's `loss.backward(); opt.step()` times.
 #include "compiler/tools/resc/BenchTrain.h"
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "compiler/codegen/JitModel.h"
 #include "compiler/passes/Passes.h"

@@ -1,6 +1,6 @@
 // `resc check`: load and verify, print nothing unless asked.
+#include "compiler/driver/LoadModel.h"
 #include "compiler/tools/resc/Commands.h"
-#include "compiler/tools/resc/LoadModel.h"
 
 #include "compiler/weights/ParamBinding.h"
 

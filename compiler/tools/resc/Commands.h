@@ -3,7 +3,8 @@
 #ifndef RESC_COMPILER_TOOLS_RESC_COMMANDS_H
 #define RESC_COMPILER_TOOLS_RESC_COMMANDS_H
 
-#include "compiler/tools/resc/Pipeline.h"
+#include "compiler/driver/LoadModel.h"
+#include "compiler/driver/Pipeline.h"
 #include "frontend/Frontend.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -14,7 +15,21 @@
 #include <string>
 #include <vector>
 
+namespace CLI {
+class App;
+}
+
 namespace resc::cli {
+
+// The commands parse flags and call the libraries: model loading and the
+// pass pipeline (compiler/driver), codegen, AOT (compiler/aot) and the
+// exporters (compiler/export).
+using namespace resc::driver;
+
+/// Adds -O0/-O1/-O2, --pipeline, --print-ir-after-all, --print-ir-after,
+/// --timing and --remarks to `app`, with `defaultLevel` as the default -O.
+void addPipelineOptions(CLI::App *app, PipelineOptions &options,
+                        int defaultLevel);
 
 /// Options every subcommand shares.
 struct CommonOptions {

@@ -2,8 +2,8 @@
 // -O pipeline folds batch norms into them, as `resc run` does; the model is
 // then compiled ahead of time (AotCompiler.h).
 #include "compiler/tools/resc/CompileCommand.h"
-#include "compiler/tools/resc/AotCompiler.h"
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/aot/AotCompiler.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "compiler/passes/Passes.h"
 #include "compiler/weights/ParamBinding.h"
@@ -14,6 +14,8 @@
 #include "llvm/Support/Path.h"
 
 #include <unistd.h>
+
+using namespace resc::aot;
 
 namespace resc::cli {
 

@@ -1,9 +1,9 @@
 // `resc emit`: the model as IR, optionally with its weights bound into the
 // `res.param`s so the file stands alone.
+#include "compiler/driver/LoadModel.h"
+#include "compiler/export/DotGraph.h"
+#include "compiler/export/TorchExport.h"
 #include "compiler/tools/resc/Commands.h"
-#include "compiler/tools/resc/DotGraph.h"
-#include "compiler/tools/resc/LoadModel.h"
-#include "compiler/tools/resc/TorchExport.h"
 
 #include "compiler/weights/ParamBinding.h"
 
@@ -11,6 +11,8 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+using namespace resc::emit;
 
 namespace resc::cli {
 

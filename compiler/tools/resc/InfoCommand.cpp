@@ -1,7 +1,7 @@
 // `resc info`: a per-layer table of output shapes, parameter counts and
 // multiply-adds, with the totals that are compared against torchvision.
+#include "compiler/driver/LoadModel.h"
 #include "compiler/tools/resc/Commands.h"
-#include "compiler/tools/resc/LoadModel.h"
 
 #include "compiler/passes/LipschitzBound.h"
 #include "compiler/weights/InitWeights.h"

@@ -1,7 +1,7 @@
 // `resc init-weights`: the seeded parameters `resc run` would use, written as
 // safetensors so other tools (PyTorch, a later `run --weights`) see the same.
+#include "compiler/driver/LoadModel.h"
 #include "compiler/tools/resc/Commands.h"
-#include "compiler/tools/resc/LoadModel.h"
 
 #include "compiler/weights/InitWeights.h"
 

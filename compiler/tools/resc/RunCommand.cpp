@@ -2,8 +2,8 @@
 // summary of the outputs. The weights are bound into the IR first so the
 // optimisation pipeline can fold them; the model then runs as JIT-compiled
 // Halide kernels, or on the reference interpreter with --interpret.
+#include "compiler/driver/LoadModel.h"
 #include "compiler/tools/resc/Commands.h"
-#include "compiler/tools/resc/LoadModel.h"
 #include "compiler/tools/resc/RunInputs.h"
 
 #include "compiler/codegen/JitModel.h"

@@ -1,6 +1,6 @@
 // Definitions of RunInputs.h.
 #include "compiler/tools/resc/RunInputs.h"
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "compiler/weights/InitWeights.h"
 

@@ -3,8 +3,8 @@
 // model as written (no -O pipeline: BN folding does not hold in training)
 // gets its training function from res-generate-gradients, which runs on the
 // JIT or, with --interpret, on the reference interpreter.
+#include "compiler/driver/LoadModel.h"
 #include "compiler/tools/resc/Commands.h"
-#include "compiler/tools/resc/LoadModel.h"
 #include "compiler/tools/resc/RunInputs.h"
 
 #include "compiler/codegen/JitModel.h"

@@ -1,10 +1,10 @@
-#include "compiler/codegen/WeightPacking.h"
+#include "format/WeightPacking.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace res {
-namespace codegen {
+namespace resc {
+namespace format {
 
 std::string PackRecipe::key() const {
   std::string k = std::to_string(int(kind)) + "|" + weight + "|" + bias + "|" +
@@ -234,5 +234,5 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
   return false;
 }
 
-} // namespace codegen
-} // namespace res
+} // namespace format
+} // namespace resc

@@ -3,8 +3,8 @@
 // channels are innermost (conv weights in blocks of 16 of them), batch norms
 // that follow a conv or dense folded into its weights and bias (in double), and
 // the scale/shift pairs of the batch norms that could not be folded.
-#ifndef RESC_COMPILER_CODEGEN_WEIGHTPACKING_H
-#define RESC_COMPILER_CODEGEN_WEIGHTPACKING_H
+#ifndef RESC_FORMAT_WEIGHTPACKING_H
+#define RESC_FORMAT_WEIGHTPACKING_H
 
 #include "resc/Tensor.h"
 
@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-namespace res {
-namespace codegen {
+namespace resc {
+namespace format {
 
 /// Allocates 64-byte aligned memory. Packed weights are read one 64-byte
 /// vector at a time; at malloc's 16-byte alignment every such load straddles
@@ -109,7 +109,7 @@ using ParamLookup = std::function<const resc::Tensor *(const std::string &)>;
 bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
                AlignedFloats &out, std::string &error);
 
-} // namespace codegen
-} // namespace res
+} // namespace format
+} // namespace resc
 
 #endif

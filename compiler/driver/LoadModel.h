@@ -4,8 +4,8 @@
 // with the source line and a caret; problems that have no place in a file
 // (an unreadable path, an interpreter error without a location) print as
 // `resc: error: ...`, like the CLI's own errors.
-#ifndef RESC_COMPILER_TOOLS_RESC_LOADMODEL_H
-#define RESC_COMPILER_TOOLS_RESC_LOADMODEL_H
+#ifndef RESC_COMPILER_DRIVER_LOADMODEL_H
+#define RESC_COMPILER_DRIVER_LOADMODEL_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-namespace resc::cli {
+namespace resc::driver {
 
 /// `resc: error: MESSAGE` on stderr.
 void reportError(const llvm::Twine &message);
@@ -87,6 +87,6 @@ std::string formatShape(const std::vector<int64_t> &dims,
 /// 11689512 -> "11,689,512".
 std::string withCommas(int64_t value);
 
-} // namespace resc::cli
+} // namespace resc::driver
 
 #endif

@@ -1,10 +1,12 @@
-// The plan of an AOT library as the runtime holds it, parsed from the bytes
-// that ModelFormat.h describes and checked once, so that running it needs no
-// further checks of indices.
-#ifndef RESC_RUNTIME_MODELPLAN_H
-#define RESC_RUNTIME_MODELPLAN_H
+// The plan of an AOT library: what the compiler writes into a library and
+// the runtime reads back from the bytes that ModelFormat.h describes. The
+// reader checks it once, so that running it needs no further checks of
+// indices. Part of resc_format, the contract the compiler and the runtime
+// share (docs/design.md): no MLIR, no Halide.
+#ifndef RESC_FORMAT_MODELPLAN_H
+#define RESC_FORMAT_MODELPLAN_H
 
-#include "compiler/codegen/WeightPacking.h"
+#include "format/WeightPacking.h"
 
 #include <cstdint>
 #include <memory>
@@ -12,7 +14,7 @@
 #include <vector>
 
 namespace resc {
-namespace aot {
+namespace format {
 
 struct OperandRec {
   bool batched = true;
@@ -34,7 +36,8 @@ struct SlotRec {
   /// False for a tensor without a batch dim (a statistic, a weight
   /// gradient): perSample is then its whole size.
   bool batched = true;
-  int64_t perSample = 0; // floats of one batch element (activations)
+  std::vector<int64_t> dims; // as the compiler planned it, without the batch
+  int64_t perSample = 0;     // floats of one batch element: dims' product
 };
 
 struct StepRec {
@@ -49,7 +52,7 @@ struct StepRec {
 };
 
 struct RecipeRec {
-  res::codegen::PackRecipe recipe;
+  PackRecipe recipe;
   int64_t embeddedOffset = -1;
   int64_t floats = 0;
 };
@@ -85,19 +88,23 @@ struct ModelPlan {
 
   /// Training libraries only (the training section): the backward steps
   /// (`steps` are the training forward), the role of each output
-  /// (format::RoleKind) and every parameter.
+  /// (RoleKind) and every parameter.
   std::shared_ptr<ModelPlan> train;
   std::vector<StepRec> backward;
   std::vector<uint8_t> roles;
   std::vector<TrainParamRec> trainParams;
 };
 
+/// The bytes of `plan` as ModelFormat.h lays them out (what `resc compile`
+/// embeds in a library); parsePlan reads them back.
+std::vector<uint8_t> writePlan(const ModelPlan &plan);
+
 /// Parses and checks `bytes`; false with a message when they are not a
 /// plan this runtime can run with `numKernels` kernel functions.
 bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
                ModelPlan &plan, std::string &error);
 
-} // namespace aot
+} // namespace format
 } // namespace resc
 
 #endif

@@ -4,8 +4,8 @@
 // and exports to ONNX like any hand-written module). Residual blocks and
 // repeats are inlined; a tied repeat is a Python loop over the same
 // parameters, so tracing unrolls it as resc's interpreter does.
-#include "compiler/tools/resc/TorchExport.h"
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/export/TorchExport.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "dialect/ResDialect.h"
 
@@ -17,8 +17,9 @@
 #include <string>
 
 using namespace mlir;
+using namespace resc::driver;
 
-namespace resc::cli {
+namespace resc::emit {
 namespace {
 
 /// The fixed part of the module: safetensors reading, model construction and
@@ -428,4 +429,4 @@ bool emitTorchModule(ModuleOp module, func::FuncOp model,
   return true;
 }
 
-} // namespace resc::cli
+} // namespace resc::emit

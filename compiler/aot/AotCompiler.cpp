@@ -1,12 +1,13 @@
-#include "compiler/tools/resc/AotCompiler.h"
-#include "compiler/tools/resc/AotSources.h"
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/aot/AotCompiler.h"
+#include "compiler/aot/AotSources.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
 #include "compiler/codegen/Lowering.h"
 #include "compiler/passes/ParamValues.h"
-#include "runtime/src/ModelFormat.h"
+#include "format/ModelFormat.h"
+#include "format/ModelPlan.h"
 
 #include "dialect/ResDialect.h"
 
@@ -23,10 +24,11 @@
 #include <set>
 
 using namespace mlir;
+using namespace resc::driver;
 using namespace res::codegen;
 namespace format = resc::format;
 
-namespace resc::cli {
+namespace resc::aot {
 
 bool isCIdentifier(const std::string &name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
@@ -82,47 +84,23 @@ uint32_t slotKind(Slot::Kind kind) {
   return format::SlotLoopResult;
 }
 
-uint32_t recipeKind(PackRecipe::Kind kind) {
-  switch (kind) {
-  case PackRecipe::ConvWeight:
-    return format::RecipeConvWeight;
-  case PackRecipe::DenseWeight:
-    return format::RecipeDenseWeight;
-  case PackRecipe::Bias:
-    return format::RecipeBias;
-  case PackRecipe::BatchNormScale:
-    return format::RecipeBatchNormScale;
-  case PackRecipe::BatchNormShift:
-    return format::RecipeBatchNormShift;
-  case PackRecipe::Raw:
-    return format::RecipeRaw;
-  case PackRecipe::WinogradWeight:
-    return format::RecipeWinogradWeight;
-  }
-  return format::RecipeBias;
-}
-
-void writeSteps(format::Writer &w, const std::vector<Step> &steps) {
-  w.u32(uint32_t(steps.size()));
+std::vector<format::StepRec> stepRecs(const std::vector<Step> &steps) {
+  std::vector<format::StepRec> recs;
   for (const Step &s : steps) {
-    if (s.kind == Step::Call) {
-      w.u8(format::StepCall);
-      w.i32(s.kernel);
-      w.u32(uint32_t(s.operands.size()));
-      for (int o : s.operands)
-        w.i32(o);
-      w.i32(s.result);
-      w.str(s.layer);
-    } else {
-      w.u8(format::StepLoop);
-      w.i64(s.count);
-      w.i32(s.input);
-      w.i32(s.arg);
-      w.i32(s.yield);
-      w.i32(s.result);
-      writeSteps(w, s.body);
-    }
+    format::StepRec r;
+    r.kind = s.kind == Step::Call ? format::StepCall : format::StepLoop;
+    r.kernel = s.kernel;
+    r.operands.assign(s.operands.begin(), s.operands.end());
+    r.result = s.result;
+    r.layer = s.layer;
+    r.count = s.count;
+    r.input = s.input;
+    r.arg = s.arg;
+    r.yield = s.yield;
+    r.body = stepRecs(s.body);
+    recs.push_back(std::move(r));
   }
+  return recs;
 }
 
 /// The names of every parameter a recipe reads.
@@ -137,20 +115,13 @@ std::vector<std::string> paramsOf(const PackRecipe &r) {
   return names;
 }
 
-struct ModelIO {
-  int slot;
-  std::string name;
-  std::vector<int64_t> shape; // batch as -1 (unbatched: as declared)
-};
-
 /// Everything that goes into the library besides the kernels.
 struct ModelData {
-  std::vector<uint8_t> plan;
+  format::ModelPlan plan;
   /// Packed weights at 64-byte aligned offsets; empty when some parameter
   /// is not bound (the library then needs weights at creation). Training
   /// libraries add the raw parameters after them.
   std::vector<float> weights;
-  std::vector<ModelIO> inputs, outputs;
 };
 
 /// One library's worth of kernels, deduplicated by key across the
@@ -176,27 +147,28 @@ struct KernelTable {
   }
 };
 
-void writeKernels(format::Writer &w, const std::vector<KernelDesc> &kernels) {
-  w.u32(uint32_t(kernels.size()));
+std::vector<format::KernelRec>
+kernelRecs(const std::vector<KernelDesc> &kernels) {
+  std::vector<format::KernelRec> recs;
   for (const KernelDesc &k : kernels) {
-    w.str(k.key());
-    w.f64(k.flopsPerSample());
-    w.u32(uint32_t(k.operands.size()));
-    for (const Operand &o : k.operands) {
-      w.u8(o.batched ? 1 : 0);
-      w.dims(extentsOf(o));
-    }
-    w.u8(k.resultBatched ? 1 : 0);
+    format::KernelRec r;
+    r.key = k.key();
+    r.flopsPerSample = k.flopsPerSample();
+    for (const Operand &o : k.operands)
+      r.operands.push_back({o.batched, extentsOf(o)});
+    r.resultBatched = k.resultBatched;
     if (!k.resultBatched) {
       // Unbatched results are C order, Halide dims reversed (KernelCache).
-      w.dims(std::vector<int64_t>(k.result.rbegin(), k.result.rend()));
-      continue;
+      r.result.assign(k.result.rbegin(), k.result.rend());
+    } else {
+      Operand result;
+      result.dims = k.result;
+      result.cOrder = k.kind == KernelKind::FromInternal;
+      r.result = extentsOf(result);
     }
-    Operand result;
-    result.dims = k.result;
-    result.cOrder = k.kind == KernelKind::FromInternal;
-    w.dims(extentsOf(result));
+    recs.push_back(std::move(r));
   }
+  return recs;
 }
 
 /// Declared shapes and bound values of the module's parameters.
@@ -231,13 +203,12 @@ int64_t embed(std::vector<float> &weights, const float *values, size_t n) {
   return offset;
 }
 
-/// Writes one plan section (ModelFormat.h): the arena, slots, `steps`,
+/// Fills one plan section (ModelFormat.h): the arena, slots, `steps`,
 /// recipes (packed into `weights` when every parameter is bound), the
 /// parameters they read and the inputs and outputs.
-bool writeSection(format::Writer &w, func::FuncOp fn, const Plan &plan,
-                  const std::vector<Step> &steps, const ModuleParams &params,
-                  std::vector<float> &weights, std::vector<ModelIO> &inputs,
-                  std::vector<ModelIO> &outputs) {
+bool fillSection(func::FuncOp fn, const Plan &plan,
+                 const std::vector<Step> &steps, const ModuleParams &params,
+                 std::vector<float> &weights, format::ModelPlan &out) {
   std::set<std::string> used;
   bool allBound = true;
   for (const PackRecipe &r : plan.params)
@@ -285,7 +256,7 @@ bool writeSection(format::Writer &w, func::FuncOp fn, const Plan &plan,
     std::vector<int64_t> shape = {-1};
     const Dims &d = plan.slots[plan.inputs[i]].dims;
     shape.insert(shape.end(), d.begin(), d.end());
-    inputs.push_back({plan.inputs[i], inputName(fn, i), shape});
+    out.inputs.push_back({plan.inputs[i], inputName(fn, i), shape});
   }
   for (size_t i = 0; i < plan.outputs.size(); ++i) {
     const Slot &slot = plan.slots[plan.outputs[i]];
@@ -293,50 +264,25 @@ bool writeSection(format::Writer &w, func::FuncOp fn, const Plan &plan,
     if (slot.batched)
       shape.push_back(-1);
     shape.insert(shape.end(), slot.dims.begin(), slot.dims.end());
-    outputs.push_back({plan.outputs[i], outputName(fn, i), shape});
+    out.outputs.push_back({plan.outputs[i], outputName(fn, i), shape});
   }
 
-  w.i64(plan.arenaPerSample);
-  w.u32(uint32_t(plan.slots.size()));
+  out.arenaPerSample = plan.arenaPerSample;
   for (const Slot &s : plan.slots) {
-    w.u32(slotKind(s.kind));
-    w.i32(s.index);
-    w.i64(s.offset);
-    w.u8(s.batched ? 1 : 0);
-    w.dims(s.dims);
+    format::SlotRec r;
+    r.kind = slotKind(s.kind);
+    r.index = s.index;
+    r.offset = s.offset;
+    r.batched = s.batched;
+    r.dims = s.dims;
+    r.perSample = perSample(s.dims);
+    out.slots.push_back(std::move(r));
   }
-  writeSteps(w, steps);
-  w.u32(uint32_t(plan.params.size()));
-  for (size_t i = 0; i < plan.params.size(); ++i) {
-    const PackRecipe &r = plan.params[i];
-    w.u32(recipeKind(r.kind));
-    w.str(r.weight);
-    w.str(r.bias);
-    w.i64(r.channels);
-    w.u8(r.batchNorm ? 1 : 0);
-    if (r.batchNorm) {
-      w.str(r.batchNorm->weight);
-      w.str(r.batchNorm->bias);
-      w.str(r.batchNorm->mean);
-      w.str(r.batchNorm->var);
-      w.f64(r.batchNorm->epsilon);
-    }
-    w.i64(offsets[i]);
-    w.i64(sizes[i]);
-  }
-  w.u32(uint32_t(used.size()));
-  for (const std::string &n : used) {
-    w.str(n);
-    w.dims(params.declared.at(n));
-  }
-  for (const auto *list : {&inputs, &outputs}) {
-    w.u32(uint32_t(list->size()));
-    for (const ModelIO &io : *list) {
-      w.i32(io.slot);
-      w.str(io.name);
-      w.dims(io.shape);
-    }
-  }
+  out.steps = stepRecs(steps);
+  for (size_t i = 0; i < plan.params.size(); ++i)
+    out.recipes.push_back({plan.params[i], offsets[i], sizes[i]});
+  for (const std::string &n : used)
+    out.params.push_back({-1, n, params.declared.at(n)});
   return true;
 }
 
@@ -397,27 +343,23 @@ bool buildData(ModuleOp module, func::FuncOp fn, Plan &plan,
     table.adopt(tp.plan, tp.backward);
   }
 
-  format::Writer w;
-  w.raw(format::kPlanMagic, format::kPlanMagicSize);
-  writeKernels(w, table.kernels);
-  if (!writeSection(w, fn, plan, plan.steps, params, data.weights, data.inputs,
-                    data.outputs))
+  data.plan.kernels = kernelRecs(table.kernels);
+  if (!fillSection(fn, plan, plan.steps, params, data.weights, data.plan))
     return false;
-  w.u8(train ? 1 : 0);
   if (train) {
     func::FuncOp trainFn = train->fn;
-    std::vector<ModelIO> inputs, outputs;
-    if (!writeSection(w, train->fn, tp.plan, tp.forward, trainParams,
-                      data.weights, inputs, outputs))
+    auto t = std::make_shared<format::ModelPlan>();
+    if (!fillSection(train->fn, tp.plan, tp.forward, trainParams, data.weights,
+                     *t))
       return false;
-    writeSteps(w, tp.backward);
+    t->backward = stepRecs(tp.backward);
+    const std::vector<format::NamedShape> &outputs = t->outputs;
     // Every parameter the training function reads or updates, with the
     // role its results give it.
     std::map<std::string, bool> trainable;
     for (const PackRecipe &r : tp.plan.params)
       for (const std::string &n : paramsOf(r))
         trainable.emplace(n, false);
-    w.u32(uint32_t(outputs.size()));
     for (size_t i = 0; i < outputs.size(); ++i) {
       std::string role = resultAttr(trainFn, unsigned(i), "res.role");
       std::string name = resultAttr(trainFn, unsigned(i), "res.name");
@@ -435,9 +377,8 @@ bool buildData(ModuleOp module, func::FuncOp fn, Plan &plan,
         trainable[name] = true;
       else if (kind == format::RoleRunningStat)
         trainable.emplace(name, false);
-      w.u8(kind);
+      t->roles.push_back(kind);
     }
-    w.u32(uint32_t(trainable.size()));
     for (const auto &[name, isTrainable] : trainable) {
       auto shape = trainParams.declared.find(name);
       if (shape == trainParams.declared.end()) {
@@ -446,9 +387,6 @@ bool buildData(ModuleOp module, func::FuncOp fn, Plan &plan,
             << name << "'";
         return false;
       }
-      w.str(name);
-      w.dims(shape->second);
-      w.u8(isTrainable ? 1 : 0);
       int64_t offset = -1;
       if (train->weights) {
         auto it = train->weights->find(name);
@@ -459,15 +397,15 @@ bool buildData(ModuleOp module, func::FuncOp fn, Plan &plan,
         offset =
             embed(data.weights, it->second.data.data(), it->second.data.size());
       }
-      w.i64(offset);
+      t->trainParams.push_back({name, shape->second, 0, isTrainable, offset});
     }
     if (train->verbose)
       llvm::errs() << "resc: training plan: " << tp.forward.size()
                    << " forward and " << tp.backward.size()
                    << " backward calls, arena " << tp.plan.arenaPerSample * 4
                    << " bytes per sample\n";
+    data.plan.train = std::move(t);
   }
-  data.plan = std::move(w.bytes);
   return true;
 }
 
@@ -642,17 +580,18 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options,
   info.numKernels = table.kernels.size();
   info.training = train != nullptr;
   info.planPath = scratchFile(name + "_plan.bin");
-  info.planSize = data.plan.size();
+  const std::vector<uint8_t> planBytes = format::writePlan(data.plan);
+  info.planSize = planBytes.size();
   info.weightsPath =
       data.weights.empty() ? "" : scratchFile(name + "_weights.bin");
   info.weightsFloats = data.weights.size();
-  for (const ModelIO &io : data.inputs)
+  for (const format::NamedShape &io : data.plan.inputs)
     info.inputs.push_back({io.name, io.shape});
-  for (const ModelIO &io : data.outputs)
+  for (const format::NamedShape &io : data.plan.outputs)
     info.outputs.push_back({io.name, io.shape});
   std::string dataAsm = scratchFile(name + "_data.S");
   std::string glue = scratchFile(name + "_glue.c");
-  if (!writeFile(info.planPath, data.plan.data(), data.plan.size()) ||
+  if (!writeFile(info.planPath, planBytes.data(), planBytes.size()) ||
       (!data.weights.empty() &&
        !writeFile(info.weightsPath, data.weights.data(),
                   data.weights.size() * sizeof(float))) ||
@@ -688,4 +627,4 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options,
   return true;
 }
 
-} // namespace resc::cli
+} // namespace resc::aot

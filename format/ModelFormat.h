@@ -32,8 +32,8 @@
 //   u32 params   { string name, dims shape }   (what the recipes read)
 //   u32 inputs   { i32 slot, string name, dims shape (batch as -1) }
 //   u32 outputs  { i32 slot, string name, dims shape (batch as -1) }
-#ifndef RESC_RUNTIME_MODELFORMAT_H
-#define RESC_RUNTIME_MODELFORMAT_H
+#ifndef RESC_FORMAT_MODELFORMAT_H
+#define RESC_FORMAT_MODELFORMAT_H
 
 #include <cstdint>
 #include <cstring>

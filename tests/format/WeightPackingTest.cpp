@@ -1,14 +1,14 @@
 // The packed layouts the kernels read: conv weights in blocks of 16 output
 // channels (innermost), blocks padded so that none is a multiple of 4 KB,
 // batch norms folded in; Winograd's transformed filters.
-#include "compiler/codegen/WeightPacking.h"
+#include "format/WeightPacking.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
 
-using namespace res::codegen;
+using namespace resc::format;
 
 namespace {
 

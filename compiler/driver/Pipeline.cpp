@@ -1,11 +1,10 @@
-#include "compiler/tools/resc/Pipeline.h"
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/driver/Pipeline.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "compiler/passes/Passes.h"
 #include "compiler/passes/Pipelines.h"
 #include "dialect/ResDialect.h"
 
-#include "CLI/CLI.hpp"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -13,43 +12,7 @@
 
 #include <algorithm>
 
-namespace resc::cli {
-
-void addPipelineOptions(CLI::App *app, PipelineOptions &options,
-                        int defaultLevel) {
-  options.optLevel = defaultLevel;
-  std::string group =
-      "Optimisation (default -O" + std::to_string(defaultLevel) + ")";
-  // `-O2` is CLI11's short option -O with the value attached.
-  app->add_option("-O", options.optLevel,
-                  "Optimisation level: -O0 none, -O1 simplify and fold batch "
-                  "norms into convolutions, -O2 also prune identity blocks "
-                  "(everything that keeps the numbers)")
-      ->type_name("LEVEL")
-      ->check(CLI::Range(0, 2))
-      ->group(group);
-  app->add_option("--pipeline", options.pipeline,
-                  "A custom MLIR pass pipeline instead of -O, e.g. "
-                  "'res-fold-bn,res-simplify' or 'builtin.module(...)'; "
-                  "'res-opt --help' lists the passes")
-      ->type_name("PIPELINE")
-      ->group(group);
-  app->add_flag("--print-ir-after-all", options.printIrAfterAll,
-                "Print the IR after every pass (to stderr)")
-      ->group(group);
-  app->add_option("--print-ir-after", options.printIrAfter,
-                  "Print the IR after this pass (its argument, e.g. "
-                  "res-fold-bn); may be repeated")
-      ->type_name("PASS")
-      ->group(group);
-  app->add_flag("--timing", options.timing,
-                "Print the time of each pass (to stderr)")
-      ->group(group);
-  app->add_flag("--remarks", options.remarks,
-                "Show the passes' remarks (what was folded or pruned, and "
-                "why not)")
-      ->group(group);
-}
+namespace resc::driver {
 
 namespace {
 
@@ -162,4 +125,4 @@ bool optimise(ModelSession &session, const PipelineOptions &options,
   return runPipeline(session.module(), options, verbose);
 }
 
-} // namespace resc::cli
+} // namespace resc::driver

@@ -3,16 +3,16 @@
 // clusters holding a branch and a shortcut sub-cluster that meet in a sum
 // node; tied repeats are clusters marked with their count. Run after the
 // pipeline, it shows the graph before (-O0) or after (-O2) the passes.
-#ifndef RESC_COMPILER_TOOLS_RESC_DOTGRAPH_H
-#define RESC_COMPILER_TOOLS_RESC_DOTGRAPH_H
+#ifndef RESC_COMPILER_EXPORT_DOTGRAPH_H
+#define RESC_COMPILER_EXPORT_DOTGRAPH_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/raw_ostream.h"
 
-namespace resc::cli {
+namespace resc::emit {
 
 void printDotGraph(mlir::func::FuncOp model, llvm::raw_ostream &os);
 
-} // namespace resc::cli
+} // namespace resc::emit
 
 #endif

@@ -1,5 +1,5 @@
 // Model loading and diagnostics for the resc subcommands (see LoadModel.h).
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "compiler/weights/InitWeights.h"
 #include "compiler/weights/ParamBinding.h"
@@ -16,7 +16,7 @@
 
 using namespace mlir;
 
-namespace resc::cli {
+namespace resc::driver {
 
 void reportError(const llvm::Twine &message) {
   llvm::errs() << "resc: error: " << message << "\n";
@@ -200,4 +200,4 @@ std::string withCommas(int64_t value) {
   return value < 0 ? "-" + out : out;
 }
 
-} // namespace resc::cli
+} // namespace resc::driver

@@ -8,13 +8,14 @@
 //     its NAME_k<i>_argv entry point);
 //   * one standalone Halide runtime object, whose symbols Halide makes weak:
 //     linking several libraries keeps one copy of each (docs/aot.md);
-//   * the plan (runtime/src/ModelFormat.h) and, when every parameter was
-//     bound at compile time, the packed weights, as read-only data;
+//   * the plan (format/ModelFormat.h, written by format::writePlan) and,
+//     when every parameter was bound at compile time, the packed weights,
+//     as read-only data;
 //   * the C glue defining NAME_create, NAME_run, ... (declared in NAME.h).
 // The data and glue are compiled with the system C compiler (`cc`) and
 // archived with `ar`.
-#ifndef RESC_COMPILER_TOOLS_RESC_AOTCOMPILER_H
-#define RESC_COMPILER_TOOLS_RESC_AOTCOMPILER_H
+#ifndef RESC_COMPILER_AOT_AOTCOMPILER_H
+#define RESC_COMPILER_AOT_AOTCOMPILER_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -23,7 +24,7 @@
 
 #include <string>
 
-namespace resc::cli {
+namespace resc::aot {
 
 struct AotOptions {
   std::string outputDir;
@@ -56,6 +57,6 @@ bool compileAot(mlir::ModuleOp module, mlir::func::FuncOp fn,
 /// Whether `name` can prefix C symbols ([A-Za-z_][A-Za-z0-9_]*).
 bool isCIdentifier(const std::string &name);
 
-} // namespace resc::cli
+} // namespace resc::aot
 
 #endif

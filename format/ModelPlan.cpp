@@ -1,12 +1,10 @@
-#include "ModelPlan.h"
-#include "ModelFormat.h"
+#include "format/ModelPlan.h"
+#include "format/ModelFormat.h"
 
 namespace resc {
-namespace aot {
+namespace format {
 
 namespace {
-
-using format::Reader;
 
 int64_t product(const std::vector<int64_t> &d) {
   int64_t n = 1;
@@ -29,7 +27,7 @@ bool readSteps(Reader &r, std::vector<StepRec> &steps, int depth) {
   steps.resize(n);
   for (StepRec &s : steps) {
     s.kind = r.u8();
-    if (s.kind == format::StepCall) {
+    if (s.kind == StepCall) {
       s.kernel = r.i32();
       uint32_t k = r.count(4);
       s.operands.resize(k);
@@ -37,7 +35,7 @@ bool readSteps(Reader &r, std::vector<StepRec> &steps, int depth) {
         o = r.i32();
       s.result = r.i32();
       s.layer = r.str();
-    } else if (s.kind == format::StepLoop) {
+    } else if (s.kind == StepLoop) {
       s.count = r.i64();
       s.input = r.i32();
       s.arg = r.i32();
@@ -60,7 +58,7 @@ bool checkSteps(const ModelPlan &plan, const std::vector<StepRec> &steps,
     return s >= 0 && size_t(s) < plan.slots.size();
   };
   for (const StepRec &s : steps) {
-    if (s.kind == format::StepLoop) {
+    if (s.kind == StepLoop) {
       if (s.count < 0 || !slotOk(s.input) || !slotOk(s.arg) ||
           !slotOk(s.yield) || !slotOk(s.result)) {
         error = "a loop refers to a missing buffer";
@@ -125,7 +123,8 @@ bool readSection(Reader &r, ModelPlan &plan, std::string &error) {
     s.index = r.i32();
     s.offset = r.i64();
     s.batched = r.u8() != 0;
-    s.perSample = product(r.dims());
+    s.dims = r.dims();
+    s.perSample = product(s.dims);
     if (s.perSample < 0)
       return false;
   }
@@ -134,19 +133,18 @@ bool readSection(Reader &r, ModelPlan &plan, std::string &error) {
 
   plan.recipes.resize(r.count(30));
   for (RecipeRec &rec : plan.recipes) {
-    res::codegen::PackRecipe &p = rec.recipe;
+    PackRecipe &p = rec.recipe;
     uint32_t kind = r.u32();
-    // The format's recipe numbers are the compiler's (AotCompiler.cpp).
-    static_assert(int(res::codegen::PackRecipe::WinogradWeight) ==
-                  format::RecipeWinogradWeight);
-    if (kind > format::RecipeWinogradWeight)
+    // The format's recipe numbers are PackRecipe's (WeightPacking.h).
+    static_assert(int(PackRecipe::WinogradWeight) == RecipeWinogradWeight);
+    if (kind > RecipeWinogradWeight)
       return false;
-    p.kind = res::codegen::PackRecipe::Kind(kind);
+    p.kind = PackRecipe::Kind(kind);
     p.weight = r.str();
     p.bias = r.str();
     p.channels = r.i64();
     if (r.u8()) {
-      res::codegen::BatchNormRef bn;
+      BatchNormRef bn;
       bn.weight = r.str();
       bn.bias = r.str();
       bn.mean = r.str();
@@ -164,20 +162,20 @@ bool readSection(Reader &r, ModelPlan &plan, std::string &error) {
   for (const SlotRec &s : plan.slots) {
     bool ok = true;
     switch (s.kind) {
-    case format::SlotActivation:
+    case SlotActivation:
       ok = !s.batched || s.offset < 0 ||
            (s.offset + s.perSample <= plan.arenaPerSample);
       break;
-    case format::SlotParam:
+    case SlotParam:
       ok = s.index >= 0 && size_t(s.index) < plan.recipes.size();
       break;
-    case format::SlotInput:
+    case SlotInput:
       ok = s.index >= 0 && size_t(s.index) < plan.inputs.size();
       break;
-    case format::SlotOutput:
+    case SlotOutput:
       ok = s.index >= 0 && size_t(s.index) < plan.outputs.size();
       break;
-    case format::SlotLoopResult:
+    case SlotLoopResult:
       break;
     default:
       ok = false;
@@ -204,7 +202,7 @@ bool readTraining(Reader &r, ModelPlan &plan, std::string &error) {
     return false;
   train->roles.resize(r.count(1));
   for (uint8_t &role : train->roles)
-    if ((role = r.u8()) > format::RoleRunningStat)
+    if ((role = r.u8()) > RoleRunningStat)
       return false;
   if (train->roles.size() != train->outputs.size())
     return false;
@@ -224,12 +222,12 @@ bool readTraining(Reader &r, ModelPlan &plan, std::string &error) {
     bool found = false;
     for (const TrainParamRec &p : train->trainParams)
       found |= p.name == rec.recipe.weight && p.count == rec.floats;
-    if (rec.recipe.kind == res::codegen::PackRecipe::Raw && !found)
+    if (rec.recipe.kind == PackRecipe::Raw && !found)
       return false;
   }
   for (size_t i = 0; i < train->outputs.size(); ++i) {
     uint8_t role = train->roles[i];
-    if (role != format::RoleParamGrad && role != format::RoleRunningStat)
+    if (role != RoleParamGrad && role != RoleRunningStat)
       continue;
     bool found = false;
     for (const TrainParamRec &p : train->trainParams)
@@ -243,6 +241,110 @@ bool readTraining(Reader &r, ModelPlan &plan, std::string &error) {
 }
 
 } // namespace
+
+namespace {
+
+void writeSteps(Writer &w, const std::vector<StepRec> &steps) {
+  w.u32(uint32_t(steps.size()));
+  for (const StepRec &s : steps) {
+    w.u8(s.kind);
+    if (s.kind == StepCall) {
+      w.i32(s.kernel);
+      w.u32(uint32_t(s.operands.size()));
+      for (int32_t o : s.operands)
+        w.i32(o);
+      w.i32(s.result);
+      w.str(s.layer);
+    } else {
+      w.i64(s.count);
+      w.i32(s.input);
+      w.i32(s.arg);
+      w.i32(s.yield);
+      w.i32(s.result);
+      writeSteps(w, s.body);
+    }
+  }
+}
+
+void writeNamed(Writer &w, const std::vector<NamedShape> &list, bool withSlot) {
+  w.u32(uint32_t(list.size()));
+  for (const NamedShape &v : list) {
+    if (withSlot)
+      w.i32(v.slot);
+    w.str(v.name);
+    w.dims(v.shape);
+  }
+}
+
+void writeSection(Writer &w, const ModelPlan &plan) {
+  w.i64(plan.arenaPerSample);
+  w.u32(uint32_t(plan.slots.size()));
+  for (const SlotRec &s : plan.slots) {
+    w.u32(s.kind);
+    w.i32(s.index);
+    w.i64(s.offset);
+    w.u8(s.batched ? 1 : 0);
+    w.dims(s.dims);
+  }
+  writeSteps(w, plan.steps);
+  w.u32(uint32_t(plan.recipes.size()));
+  for (const RecipeRec &rec : plan.recipes) {
+    const PackRecipe &r = rec.recipe;
+    w.u32(uint32_t(r.kind));
+    w.str(r.weight);
+    w.str(r.bias);
+    w.i64(r.channels);
+    w.u8(r.batchNorm ? 1 : 0);
+    if (r.batchNorm) {
+      w.str(r.batchNorm->weight);
+      w.str(r.batchNorm->bias);
+      w.str(r.batchNorm->mean);
+      w.str(r.batchNorm->var);
+      w.f64(r.batchNorm->epsilon);
+    }
+    w.i64(rec.embeddedOffset);
+    w.i64(rec.floats);
+  }
+  writeNamed(w, plan.params, false);
+  writeNamed(w, plan.inputs, true);
+  writeNamed(w, plan.outputs, true);
+}
+
+} // namespace
+
+std::vector<uint8_t> writePlan(const ModelPlan &plan) {
+  Writer w;
+  w.raw(kPlanMagic, kPlanMagicSize);
+  w.u32(uint32_t(plan.kernels.size()));
+  for (const KernelRec &k : plan.kernels) {
+    w.str(k.key);
+    w.f64(k.flopsPerSample);
+    w.u32(uint32_t(k.operands.size()));
+    for (const OperandRec &o : k.operands) {
+      w.u8(o.batched ? 1 : 0);
+      w.dims(o.extents);
+    }
+    w.u8(k.resultBatched ? 1 : 0);
+    w.dims(k.result);
+  }
+  writeSection(w, plan);
+  w.u8(plan.train ? 1 : 0);
+  if (const ModelPlan *t = plan.train.get()) {
+    writeSection(w, *t);
+    writeSteps(w, t->backward);
+    w.u32(uint32_t(t->roles.size()));
+    for (uint8_t role : t->roles)
+      w.u8(role);
+    w.u32(uint32_t(t->trainParams.size()));
+    for (const TrainParamRec &p : t->trainParams) {
+      w.str(p.name);
+      w.dims(p.shape);
+      w.u8(p.trainable ? 1 : 0);
+      w.i64(p.embeddedOffset);
+    }
+  }
+  return std::move(w.bytes);
+}
 
 bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
                ModelPlan &plan, std::string &error) {
@@ -284,5 +386,5 @@ bool parsePlan(const uint8_t *bytes, size_t size, size_t numKernels,
   return true;
 }
 
-} // namespace aot
+} // namespace format
 } // namespace resc

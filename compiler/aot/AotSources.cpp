@@ -1,8 +1,8 @@
-#include "compiler/tools/resc/AotSources.h"
+#include "compiler/aot/AotSources.h"
 
 #include <sstream>
 
-namespace resc::cli {
+namespace resc::aot {
 
 namespace {
 
@@ -339,4 +339,4 @@ std::string headerSource(const AotSourceInfo &info) {
   return os.str();
 }
 
-} // namespace resc::cli
+} // namespace resc::aot

@@ -2,14 +2,14 @@
 // that embeds the plan and weights (.incbin, so a 100 MB model costs no C
 // parsing), the C glue that defines NAME_create/NAME_run/..., and the
 // public header NAME.h.
-#ifndef RESC_COMPILER_TOOLS_RESC_AOTSOURCES_H
-#define RESC_COMPILER_TOOLS_RESC_AOTSOURCES_H
+#ifndef RESC_COMPILER_AOT_AOTSOURCES_H
+#define RESC_COMPILER_AOT_AOTSOURCES_H
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace resc::cli {
+namespace resc::aot {
 
 struct AotSourceInfo {
   std::string name, target, source;
@@ -32,6 +32,6 @@ std::string dataAssembly(const AotSourceInfo &info);
 std::string glueSource(const AotSourceInfo &info);
 std::string headerSource(const AotSourceInfo &info);
 
-} // namespace resc::cli
+} // namespace resc::aot
 
 #endif

@@ -1,5 +1,5 @@
-#include "compiler/tools/resc/DotGraph.h"
-#include "compiler/tools/resc/LoadModel.h"
+#include "compiler/export/DotGraph.h"
+#include "compiler/driver/LoadModel.h"
 
 #include "dialect/ResDialect.h"
 
@@ -10,8 +10,9 @@
 #include <string>
 
 using namespace mlir;
+using namespace resc::driver;
 
-namespace resc::cli {
+namespace resc::emit {
 namespace {
 
 std::string escape(llvm::StringRef text) {
@@ -207,4 +208,4 @@ void printDotGraph(func::FuncOp model, llvm::raw_ostream &os) {
   DotWriter(os).write(model);
 }
 
-} // namespace resc::cli
+} // namespace resc::emit

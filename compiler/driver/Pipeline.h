@@ -1,19 +1,15 @@
 // The optimisation pipeline of `resc run` and `resc emit`: -O levels or a
 // custom MLIR pass pipeline, with MLIR's IR printing and timing, as
 // `res-opt` offers them.
-#ifndef RESC_COMPILER_TOOLS_RESC_PIPELINE_H
-#define RESC_COMPILER_TOOLS_RESC_PIPELINE_H
+#ifndef RESC_COMPILER_DRIVER_PIPELINE_H
+#define RESC_COMPILER_DRIVER_PIPELINE_H
 
 #include "mlir/IR/BuiltinOps.h"
 
 #include <string>
 #include <vector>
 
-namespace CLI {
-class App;
-}
-
-namespace resc::cli {
+namespace resc::driver {
 
 struct PipelineOptions {
   int optLevel = 2;
@@ -25,11 +21,6 @@ struct PipelineOptions {
   bool timing = false;
   bool remarks = false;
 };
-
-/// Adds -O0/-O1/-O2, --pipeline, --print-ir-after-all, --print-ir-after,
-/// --timing and --remarks to `app`, with `defaultLevel` as the default -O.
-void addPipelineOptions(CLI::App *app, PipelineOptions &options,
-                        int defaultLevel);
 
 /// Runs the pipeline on `module`; errors are diagnostics. Returns false on
 /// failure (a bad pipeline string, a failing pass). With `verbose`, prints
@@ -45,6 +36,6 @@ class ModelSession;
 bool optimise(ModelSession &session, const PipelineOptions &options,
               bool verbose);
 
-} // namespace resc::cli
+} // namespace resc::driver
 
 #endif
