@@ -170,7 +170,7 @@ struct resc_model {
   Arena arena;
   CallContext context;
   std::string error;
-  std::mutex mutex;
+  mutable std::mutex mutex;
   bool profiling = false;
   /// A library for a GPU target keeps its tensors on the device for a run.
   bool gpu = false;
@@ -803,7 +803,12 @@ resc_status resc_model_destroy(resc_model *model) {
 }
 
 const char *resc_model_error_message(const resc_model *model) {
-  return model ? model->error.c_str() : threadError.c_str();
+  if (!model)
+    return threadError.c_str();
+  // Calls on one instance are serialised (resc_runtime.h): a reader on
+  // another thread must not see the string while a failing call rewrites it.
+  std::lock_guard<std::mutex> lock(model->mutex);
+  return model->error.c_str();
 }
 
 const resc_model_def *resc_model_definition(const resc_model *model) {
@@ -994,6 +999,7 @@ resc_status resc_model_set_profiling(resc_model *model, int enabled) {
 
 resc_status resc_model_profile_size(const resc_model *model, size_t *rows) {
   RESC_CHECK_MODEL(model, rows);
+  std::lock_guard<std::mutex> lock(model->mutex);
   *rows = model->profile.size();
   return RESC_OK;
 }
@@ -1003,6 +1009,7 @@ resc_status resc_model_profile_row(const resc_model *model, size_t row,
                                    int64_t *calls, double *seconds,
                                    double *flops) {
   RESC_CHECK_MODEL(model, layer && kernel && calls && seconds && flops);
+  std::lock_guard<std::mutex> lock(model->mutex);
   if (row >= model->profile.size())
     return failNoModel(RESC_ERROR_INVALID_ARGUMENT, "profile row " +
                                                         std::to_string(row) +
