@@ -107,6 +107,8 @@ private:
   using CacheKey = std::pair<std::array<Operation *, 6>, bool>;
   std::map<CacheKey, std::pair<ParamOp, ParamOp>> cache;
   llvm::SmallPtrSet<Operation *, 16> maybeUnused;
+  /// The module's params, looked up and created through one symbol table.
+  std::optional<ParamTable> params;
 };
 
 std::string FoldBatchNormPass::backwardBlocker(BatchNormOp bn,
@@ -138,11 +140,13 @@ std::pair<ParamOp, ParamOp> FoldBatchNormPass::foldedParams(
     BatchNormOp bn, const Layer &layer, bool forward,
     llvm::function_ref<void(std::vector<double> &, std::vector<double> &)>
         compute) {
-  ParamOp weight = paramOf(layer.weight);
-  ParamOp bias = layer.bias ? paramOf(layer.bias) : ParamOp();
+  ParamOp weight = params->paramOf(layer.weight);
+  ParamOp bias = layer.bias ? params->paramOf(layer.bias) : ParamOp();
   // Only bound params get here, so every entry but `bias` is non-null.
-  CacheKey key = {{weight, bias, paramOf(bn.getWeight()), paramOf(bn.getBias()),
-                   paramOf(bn.getRunningMean()), paramOf(bn.getRunningVar())},
+  CacheKey key = {{weight, bias, params->paramOf(bn.getWeight()),
+                   params->paramOf(bn.getBias()),
+                   params->paramOf(bn.getRunningMean()),
+                   params->paramOf(bn.getRunningVar())},
                   forward};
   if (auto it = cache.find(key); it != cache.end())
     return it->second;
@@ -152,14 +156,12 @@ std::pair<ParamOp, ParamOp> FoldBatchNormPass::foldedParams(
   b = layer.bias ? *boundValues(layer.bias) : std::vector<double>(out, 0.0);
   compute(w, b);
 
-  auto module = getOperation();
-  ParamOp newWeight =
-      createBoundParam(module, weight, weight.getSymName().str() + ".bn_folded",
-                       layer.weightType(), w);
+  ParamOp newWeight = params->createBoundParam(
+      weight, weight.getSymName().str() + ".bn_folded", layer.weightType(), w);
   auto biasType =
       RankedTensorType::get({out}, layer.weightType().getElementType());
-  ParamOp newBias = createBoundParam(module, newWeight,
-                                     foldedBiasName(weight, bias), biasType, b);
+  ParamOp newBias = params->createBoundParam(
+      newWeight, foldedBiasName(weight, bias), biasType, b);
   cache[key] = {newWeight, newBias};
   return {newWeight, newBias};
 }
@@ -283,6 +285,7 @@ void FoldBatchNormPass::foldForward(BatchNormOp bn, const Layer &layer,
 }
 
 void FoldBatchNormPass::runOnOperation() {
+  params.emplace(getOperation());
   SmallVector<BatchNormOp> norms;
   getOperation().walk([&](BatchNormOp bn) { norms.push_back(bn); });
   for (BatchNormOp bn : norms) {

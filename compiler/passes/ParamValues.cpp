@@ -55,10 +55,14 @@ bool isBoundZero(Value value) {
   return values && llvm::all_of(*values, [](double v) { return v == 0; });
 }
 
-ParamOp createBoundParam(ModuleOp module, ParamOp near, StringRef base,
-                         RankedTensorType type, ArrayRef<double> values,
-                         bool buffer) {
-  SymbolTable symbols(module);
+ParamOp ParamTable::paramOf(Value value) const {
+  auto weight = value ? value.getDefiningOp<WeightOp>() : WeightOp();
+  return weight ? symbols.lookup<ParamOp>(weight.getParam()) : ParamOp();
+}
+
+ParamOp ParamTable::createBoundParam(ParamOp near, StringRef base,
+                                     RankedTensorType type,
+                                     ArrayRef<double> values, bool buffer) {
   std::string name = base.str();
   for (unsigned i = 1; symbols.lookup(name); ++i)
     name = (base + "." + llvm::Twine(i)).str();
@@ -72,6 +76,8 @@ ParamOp createBoundParam(ModuleOp module, ParamOp near, StringRef base,
       near ? near.getLoc() : module.getLoc(), builder.getStringAttr(name),
       TypeAttr::get(type), DenseElementsAttr::get(type, ArrayRef<float>(f32)),
       buffer ? builder.getUnitAttr() : UnitAttr());
+  // Already in the module's body under a free name: insert only records it.
+  symbols.insert(param);
   return param;
 }
 

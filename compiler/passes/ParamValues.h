@@ -7,6 +7,7 @@
 #include "dialect/ResDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <optional>
@@ -33,12 +34,29 @@ std::optional<std::vector<double>> boundValues(mlir::Value value);
 /// Whether `value` is read from a bound parameter whose elements are all 0.
 bool isBoundZero(mlir::Value value);
 
-/// Declares a new bound parameter of `type` holding `values` (rounded to
-/// f32) next to `near`, named `base` or, when that is taken, `base.1`,
-/// `base.2`, ... Returns the new op.
-ParamOp createBoundParam(mlir::ModuleOp module, ParamOp near,
-                         llvm::StringRef base, mlir::RankedTensorType type,
-                         llvm::ArrayRef<double> values, bool buffer = false);
+/// The params of one module by name, for a pass that looks up or creates
+/// many: one symbol table for the whole pass, where paramOf and a fresh
+/// table per created param scan the module each time (quadratic on
+/// ResNet-1001's thousands of params).
+class ParamTable {
+public:
+  explicit ParamTable(mlir::ModuleOp module)
+      : module(module), symbols(module) {}
+
+  /// As the free paramOf, from the table.
+  ParamOp paramOf(mlir::Value value) const;
+
+  /// Declares a new bound parameter of `type` holding `values` (rounded to
+  /// f32) next to `near`, named `base` or, when that is taken, `base.1`,
+  /// `base.2`, ... Returns the new op, which the table then knows.
+  ParamOp createBoundParam(ParamOp near, llvm::StringRef base,
+                           mlir::RankedTensorType type,
+                           llvm::ArrayRef<double> values, bool buffer = false);
+
+private:
+  mlir::ModuleOp module;
+  mlir::SymbolTable symbols;
+};
 
 /// A `res.weight` of `param` at the builder's insertion point.
 WeightOp createWeight(mlir::OpBuilder &builder, mlir::Location loc,
