@@ -1,5 +1,5 @@
-// The built-in statements of the language (DSL.md's table): their
-// signatures, argument checks, shape rules and the ops they emit.
+// The built-in statements of the language (docs/language.md, "Layers"):
+// their signatures, argument checks, shape rules and the ops they emit.
 #include "dialect/ShapeRules.h"
 #include "frontend/Elaborator.h"
 
@@ -395,7 +395,8 @@ LogicalResult Elaborator::saveOrCombine(const ast::Stmt &stmt, Scope &scope,
   if (isAdd) {
     // Channels may differ when the saved tensor has fewer: it is added to
     // the first channels, as if padded with zeros (ResNet's "option A"
-    // shortcut; DSL.md's unet_small adds 16 channels to 32 this way).
+    // shortcut; examples/unet_small.res adds 16 channels to 32 this way;
+    // docs/language.md, "Long skips").
     bool sameRank = a.size() == s.size();
     bool fewerChannels =
         sameRank && a.size() >= 2 && a[1] >= 0 && s[1] >= 0 && s[1] < a[1];

@@ -9,8 +9,8 @@
 // The weights are packed with output channels innermost, in blocks of 16
 // (WeightPacking.h), so a vector of 16 output channels is one aligned load, and
 // the input is read one scalar at a time and broadcast: the pattern of Halide's
-// apps/conv_layer, which reaches 85-95% of FMA peak on this machine
-// (halide-schedules.md).
+// apps/conv_layer, which reached 83-98% of one core's FMA peak on the build
+// machine (docs/performance.md, "How the kernels are scheduled").
 //
 // Producer/consumer choices:
 //  * `out` is tiled into (tc output channels) x (tx pixels of a row); the

@@ -1,18 +1,18 @@
 // What one Halide kernel computes, independent of MLIR: the op family, the
 // static shapes of its operands (every dim but the batch), its attributes and
 // the epilogue fused into it. Two layers with equal descriptions share one
-// compiled kernel; `key()` is the cache key (DESIGN.md: kernels follow the
-// number of distinct layer signatures, not the depth of the model).
+// compiled kernel; `key()` is the cache key (docs/design.md: kernels follow
+// the number of distinct layer signatures, not the depth of the model).
 //
 // Layout. Activations live in the plan's buffers in an internal layout:
 // a 4-D tensor [N, C, H, W] is stored channels-innermost, Halide dims
 // (c, x, y, n) (NHWC in C terms), because the conv schedules vectorise over
 // output channels and broadcast one input pixel, the arrangement that runs
-// near FMA peak (halide-schedules.md, apps/conv_layer). Tensors of any other
-// rank keep C order, Halide dims reversed: [N, F] is (f, n). The batch is
-// always the outermost Halide dim and its extent is left to run time. Model
-// inputs and outputs are converted at the boundary (ToInternal /
-// FromInternal kernels).
+// near FMA peak (docs/performance.md, "How the kernels are scheduled").
+// Tensors of any other rank keep C order, Halide dims reversed: [N, F] is
+// (f, n). The batch is always the outermost Halide dim and its extent is left
+// to run time. Model inputs and outputs are converted at the boundary
+// (ToInternal / FromInternal kernels).
 #ifndef RESC_COMPILER_CODEGEN_KERNELDESC_H
 #define RESC_COMPILER_CODEGEN_KERNELDESC_H
 

@@ -2,7 +2,7 @@
 // returning the algorithm and its CPU schedule as a Pipeline whose inputs are
 // ImageParams with every bound and stride pinned (only the batch extent is
 // left to run time), so that indexing compiles to constant offsets
-// (halide-schedules.md, technique 7).
+// (docs/performance.md, "How the kernels are scheduled", technique 6).
 //
 // Each family's algorithm and schedule sit together in one file, like
 // Halide's apps: ConvKernel.cpp, DenseKernel.cpp, PoolKernels.cpp,

@@ -51,6 +51,11 @@ void InlineBlocksPass::runOnOperation() {
     double h = block.getBranchScale().convertToDouble();
     double a = block.getOutputScale().convertToDouble();
     if (h != 1 || a != 1) {
+      // The dialect does have `res.scale` (ResGradOps.td), but only
+      // res-generate-gradients creates it (GenerateGradients.cpp's
+      // flattenBlock keeps scaled blocks that way); this pass does not, so
+      // scaled blocks stay. The remark's wording predates `res.scale`; it is
+      // kept as it is because tests/lit/passes/inline-blocks.mlir checks it.
       block.emitRemark() << "block '" << layerName(block)
                          << "' kept: branch_scale " << formatBound(h)
                          << " and output_scale " << formatBound(a)

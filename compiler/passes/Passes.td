@@ -58,8 +58,9 @@ def PruneIdentity : Pass<"res-prune-identity", "::mlir::ModuleOp"> {
     (see res-lipschitz) times |branch_scale| is at most the threshold is
     removed too; that changes the output by at most threshold * |x|. Each
     pruned block gets a remark with its name and the bound; blocks with an
-    output_scale other than 1 are kept (the dialect has no op to scale a
-    tensor outside a block).
+    output_scale other than 1 are kept, with a remark: this pass does not
+    apply the scale outside the block with a `res.scale` (that op exists,
+    among the training ops, but only res-generate-gradients creates it).
   }];
   let options = [
     Option<"threshold", "threshold", "double", "0.0",
@@ -150,10 +151,11 @@ def InlineBlocks : Pass<"res-inline-blocks", "::mlir::ModuleOp"> {
   let description = [{
     Replaces each `res.residual` with branch_scale 1 and output_scale 1 by
     its branch ops, its shortcut ops, a `res.add` of the two and the `after`
-    activation. Blocks with other scales are kept, with a remark: the
-    dialect has no op to scale a tensor outside a block. Tied repeats stay
-    loops unless `unroll-repeats` is set. Run it once block-level passes are
-    done.
+    activation. Blocks with other scales are kept, with a remark: this pass
+    does not emit the scales as `res.scale` ops (that op exists, among the
+    training ops, but only res-generate-gradients creates it, when it
+    flattens blocks for training). Tied repeats stay loops unless
+    `unroll-repeats` is set. Run it once block-level passes are done.
   }];
   let options = [
     Option<"unrollRepeats", "unroll-repeats", "bool", "false",

@@ -1,5 +1,5 @@
-// Deterministic seeded initialisation of parameters and inputs (DSL.md,
-// "Weights"; the exact rule is in docs/weights.md, "Seeded initialisation").
+// Deterministic seeded initialisation of parameters and inputs (the exact
+// rule is in docs/weights.md, "Seeded initialisation").
 // Every tensor draws from its own resc::Random stream keyed by its name, so
 // its values depend only on the seed, the name and the shape, never on
 // declaration order or on which other parameters exist.

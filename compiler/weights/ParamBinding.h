@@ -1,7 +1,8 @@
 // The parameters a model declares (`res.param`) and how they are bound to the
 // tensors of a safetensors file. Used by `resc run`, `resc emit --weights`
-// and every later engine, so the error messages that DSL.md promises (the
-// key and both shapes) are produced in one place.
+// and every later engine, so the error messages that docs/weights.md
+// documents ("Binding weights to a model": the key and both shapes) are
+// produced in one place.
 #ifndef RESC_COMPILER_WEIGHTS_PARAMBINDING_H
 #define RESC_COMPILER_WEIGHTS_PARAMBINDING_H
 

@@ -1,6 +1,7 @@
 // Unit tests of ResWeights: collecting parameters, binding safetensors with
-// the exact messages DSL.md promises, and the seeded initialisation rule of
-// docs/weights.md (statistics, determinism, order independence).
+// the exact messages of docs/weights.md ("Binding weights to a model"), and
+// its seeded initialisation rule (statistics, determinism, order
+// independence).
 #include "compiler/weights/InitWeights.h"
 #include "compiler/weights/ParamBinding.h"
 

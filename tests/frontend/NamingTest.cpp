@@ -1,5 +1,6 @@
-// Parameter naming (DSL.md): scopes joined by dots, repeat numbering, tied
-// repeats, generated names, and source locations on every op.
+// Parameter naming (docs/language.md, "How parameters are named"): scopes
+// joined by dots, repeat numbering, tied repeats, generated names, and source
+// locations on every op.
 #include "FrontendTestUtil.h"
 
 #include <gtest/gtest.h>
