@@ -51,15 +51,14 @@ void InlineBlocksPass::runOnOperation() {
     double h = block.getBranchScale().convertToDouble();
     double a = block.getOutputScale().convertToDouble();
     if (h != 1 || a != 1) {
-      // The dialect does have `res.scale` (ResGradOps.td), but only
-      // res-generate-gradients creates it (GenerateGradients.cpp's
-      // flattenBlock keeps scaled blocks that way); this pass does not, so
-      // scaled blocks stay. The remark's wording predates `res.scale`; it is
-      // kept as it is because tests/lit/passes/inline-blocks.mlir checks it.
+      // Only res-generate-gradients creates `res.scale` (ResGradOps.td),
+      // when GenerateGradients.cpp's flattenBlock flattens a scaled block
+      // for training; this pass keeps such blocks.
       block.emitRemark() << "block '" << layerName(block)
                          << "' kept: branch_scale " << formatBound(h)
                          << " and output_scale " << formatBound(a)
-                         << " need a scale op the dialect does not have";
+                         << " would need res.scale ops, which this pass does "
+                            "not create";
       continue;
     }
     flatten(rewriter, block);

@@ -62,7 +62,7 @@ func.func @nested(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
 func.func @scaled_in_repeat(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %y = res.repeat %x {count = 3 : i64, layer = "ode"} : tensor<?x4xf32> body {
   ^bb0(%a: tensor<?x4xf32>):
-    // expected-remark@+1 {{block 'ode' kept: branch_scale 0.1 and output_scale 1 need a scale op the dialect does not have}}
+    // expected-remark@+1 {{block 'ode' kept: branch_scale 0.1 and output_scale 1 would need res.scale ops, which this pass does not create}}
     %r = res.residual %a {layer = "ode", branch_scale = 0.1 : f64} : tensor<?x4xf32> -> tensor<?x4xf32> branch {
     ^bb0(%b: tensor<?x4xf32>):
       %t = res.activation tanh %b : tensor<?x4xf32>
