@@ -5,6 +5,7 @@
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
 #include "compiler/codegen/Lowering.h"
+#include "compiler/codegen/Targets.h"
 #include "compiler/passes/ParamValues.h"
 #include "format/ModelFormat.h"
 #include "format/ModelPlan.h"
@@ -40,22 +41,6 @@ bool isCIdentifier(const std::string &name) {
 }
 
 namespace {
-
-/// Debian's libHalide reports compile errors as exceptions; a build without
-/// them would abort, so then a reporter throws from our side (as the JIT
-/// does in JitModel.cpp).
-struct ThrowingReporter : Halide::CompileTimeErrorReporter {
-  void warning(const char *) override {}
-  void error(const char *message) override {
-    throw Halide::CompileError(message ? message : "Halide error");
-  }
-};
-
-void ensureRecoverableErrors() {
-  static ThrowingReporter reporter;
-  if (!Halide::exceptions_enabled())
-    Halide::set_custom_compile_time_error_reporter(&reporter);
-}
 
 /// Halide extents of an operand, as the kernel's ImageParam pins them
 /// (KernelCache.cpp's CompiledKernel::wrap): the runtime gets them resolved.
@@ -467,20 +452,12 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options,
                 "' is not a C identifier (letters, digits, '_')");
     return false;
   }
-  std::string targetString = options.target;
-  if (!Halide::Target::validate_target_string(targetString)) {
-    reportError("unknown target '" + targetString +
-                "'; use host, host-cuda or a Halide target string such as "
-                "x86-64-linux-avx2");
+  std::optional<Halide::Target> parsed = parseTarget(options.target);
+  if (!parsed) {
+    reportError(unknownTargetMessage(options.target));
     return false;
   }
-  Halide::Target target(targetString);
-  // Halide's default CUDA capability (2.0) emits PTX that current drivers no
-  // longer take; 5.0 runs on every GPU that CUDA 12 supports. An explicit
-  // cuda_capability_NN in the target string wins.
-  if (target.has_feature(Halide::Target::CUDA) &&
-      target.get_cuda_capability_lower_bound() < 50)
-    target = target.with_feature(Halide::Target::CUDACapability50);
+  const Halide::Target target = *parsed;
   // Kernels leave the runtime to one shared object and take the per-call
   // error context as their first argument.
   const Halide::Target kernelTarget =
@@ -530,7 +507,7 @@ bool compileAot(ModuleOp module, func::FuncOp fn, const AotOptions &options,
     return std::string(p);
   };
 
-  ensureRecoverableErrors();
+  ensureRecoverableHalideErrors();
   std::vector<std::string> objects;
   const std::string &name = options.name;
   for (size_t i = 0; i < table.kernels.size(); ++i) {

@@ -77,29 +77,6 @@ void countCalls(const std::vector<Step> &steps, int64_t times,
   }
 }
 
-/// Debian's libHalide reports compile errors as exceptions, which the
-/// kernel cache catches. A libHalide built without them would abort
-/// instead; for that case a reporter throws from resc's side, which
-/// unwinds through libHalide's frames (they keep unwind tables) at the
-/// cost of what those frames own.
-struct ThrowingReporter : Halide::CompileTimeErrorReporter {
-  void warning(const char *) override {}
-  void error(const char *message) override {
-    throw Halide::CompileError(message ? message : "Halide error");
-  }
-};
-
-void ensureRecoverableErrors() {
-  static const bool installed = [] {
-    if (!Halide::exceptions_enabled()) {
-      static ThrowingReporter reporter;
-      Halide::set_custom_compile_time_error_reporter(&reporter);
-    }
-    return true;
-  }();
-  (void)installed;
-}
-
 } // namespace
 
 struct CompiledModel::Impl {
@@ -272,7 +249,7 @@ FailureOr<CompiledModel> CompiledModel::compile(ModuleOp module,
   if (fn.getNumArguments() == 0)
     return fn.emitError("the Halide backend needs an input: its first "
                         "dimension is the batch size of a run");
-  ensureRecoverableErrors();
+  ensureRecoverableHalideErrors();
 
   auto impl = std::make_unique<Impl>(fn.getLoc());
   impl->target = options.target;

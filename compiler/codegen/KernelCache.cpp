@@ -5,16 +5,6 @@ using namespace Halide;
 namespace res {
 namespace codegen {
 
-std::string trimHalideMessage(std::string message) {
-  // Halide prefixes "Error: " and ends with newlines.
-  const std::string prefix = "Error: ";
-  if (message.compare(0, prefix.size(), prefix) == 0)
-    message.erase(0, prefix.size());
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-    message.pop_back();
-  return message;
-}
-
 namespace {
 
 /// A per-call context: the runtime's error handler writes the message here

@@ -4,6 +4,7 @@
 #ifndef RESC_COMPILER_CODEGEN_KERNELCACHE_H
 #define RESC_COMPILER_CODEGEN_KERNELCACHE_H
 
+#include "compiler/codegen/HalideErrors.h"
 #include "compiler/codegen/KernelDesc.h"
 #include "compiler/codegen/Kernels.h"
 
@@ -15,10 +16,6 @@
 
 namespace res {
 namespace codegen {
-
-/// Halide's error text lacks a trailing full stop and may end in newlines;
-/// this trims it for a diagnostic.
-std::string trimHalideMessage(std::string message);
 
 class CompiledKernel {
 public:
