@@ -62,6 +62,9 @@ std::optional<int64_t> countMacsPerSample(mlir::ModuleOp module,
 
 struct EmitOptions {
   std::string format = "mlir";
+  /// --target, for --format plan: whose schedules to show.
+  std::string target = "host";
+  bool targetGiven = false;
   std::string output = "-";
   std::string weights;
   bool locations = false;

@@ -5,6 +5,10 @@
 #include "compiler/export/TorchExport.h"
 #include "compiler/tools/resc/Commands.h"
 
+#include "compiler/codegen/Kernels.h"
+#include "compiler/codegen/Lowering.h"
+#include "compiler/codegen/PlanPrinter.h"
+#include "compiler/codegen/Targets.h"
 #include "compiler/weights/ParamBinding.h"
 
 #include "mlir/IR/OperationSupport.h"
@@ -18,11 +22,22 @@ namespace resc::cli {
 
 /// The formats `--format` accepts; main.cpp lists them in errors and help.
 const std::vector<std::string> &emitFormats() {
-  static const std::vector<std::string> formats = {"mlir", "dot", "torch"};
+  static const std::vector<std::string> formats = {"mlir", "dot", "torch",
+                                                   "plan"};
   return formats;
 }
 
 int runEmit(const CommonOptions &common, const EmitOptions &options) {
+  if (options.targetGiven && options.format != "plan") {
+    reportError("--target applies to --format plan only");
+    return 1;
+  }
+  std::optional<Halide::Target> target;
+  if (options.format == "plan" &&
+      !(target = res::codegen::parseTarget(options.target))) {
+    reportError(res::codegen::unknownTargetMessage(options.target));
+    return 1;
+  }
   ModelSession session;
   if (!session.load(common.file, common.model, common.maxMemory))
     return 1;
@@ -48,6 +63,16 @@ int runEmit(const CommonOptions &common, const EmitOptions &options) {
   }
   if (options.format == "dot") {
     printDotGraph(session.model(), file->os());
+    file->keep();
+    return 0;
+  }
+  if (options.format == "plan") {
+    res::codegen::Plan plan;
+    if (mlir::failed(res::codegen::lowerToPlan(
+            session.model(), plan, {!res::codegen::usesGpu(*target)})) ||
+        mlir::failed(res::codegen::printPlan(session.model(), plan, *target,
+                                             file->os())))
+      return 1;
     file->keep();
     return 0;
   }

@@ -170,7 +170,9 @@ int main(int argc, char **argv) {
 
   EmitOptions emit;
   CLI::App *emitCmd =
-      app.add_subcommand("emit", "Print the model as IR (the res dialect)");
+      app.add_subcommand("emit", "Print the model as IR (the res dialect), a "
+                                 "PyTorch module, a Graphviz graph or the "
+                                 "backend's plan");
   addCommon(emitCmd, common);
   emitCmd
       ->add_option("--format", emit.format,
@@ -185,6 +187,14 @@ int main(int argc, char **argv) {
             return "unknown format '" + value + "'; accepted: " + formatList();
           },
           "FORMAT"));
+  emitCmd
+      ->add_option("--target", emit.target,
+                   "With --format plan: the Halide target whose kernels and "
+                   "schedules to show (host, host-cuda or a Halide target "
+                   "string such as x86-64-linux-avx2-fma)")
+      ->type_name("TARGET")
+      ->capture_default_str()
+      ->each([&emit](const std::string &) { emit.targetGiven = true; });
   emitCmd->add_option("-o,--output", emit.output, "Output file ('-': stdout)")
       ->type_name("FILE")
       ->capture_default_str();
@@ -200,7 +210,9 @@ int main(int argc, char **argv) {
                   "  resc emit examples/resnet20.res --format mlir -o "
                   "resnet20.mlir\n"
                   "  resc emit model.res --weights w.safetensors -o "
-                  "bound.mlir   # runs without --weights\n");
+                  "bound.mlir   # runs without --weights\n"
+                  "  resc emit examples/resnet50.res --format plan -O2   "
+                  "# kernels, schedules, arena, calls\n");
 
   RunOptions run;
   CLI::App *runCmd =
