@@ -25,6 +25,11 @@ namespace res {
 /// Name of the argument/result attribute that keeps the DSL's input and
 /// output names on the model function.
 constexpr llvm::StringLiteral kNameAttr = "res.name";
+/// Marks a `res.param` that res-fold-bn made by folding a batch norm into a
+/// layer's weights; its value is the norm's layer name. Training from such
+/// a parameter would train another model (no batch statistics), so
+/// res-generate-gradients refuses it.
+constexpr llvm::StringLiteral kFoldedBatchNormAttr = "res.folded_bn";
 } // namespace res
 
 #endif

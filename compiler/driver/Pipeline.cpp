@@ -11,6 +11,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <memory>
+#include <set>
 
 namespace resc::driver {
 
@@ -93,12 +95,25 @@ bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options,
   } else {
     res::buildResPipeline(pm, options.optLevel);
   }
+  // A name that is no registered pass, or a pass this pipeline does not
+  // run, would print nothing without a word.
+  for (const std::string &name : options.printIrAfter) {
+    if (!mlir::PassInfo::lookup(name)) {
+      reportError("--print-ir-after: unknown pass '" + name +
+                  "'; 'res-opt --help' lists the passes");
+      return false;
+    }
+  }
   if (pm.size() == 0 && !options.pipeline.empty())
     return true;
+  // The passes that ran (nested ones too), to say which --print-ir-after
+  // names printed nothing.
+  auto ran = std::make_shared<std::set<std::string>>();
   if (options.printIrAfterAll || !options.printIrAfter.empty()) {
     // Multi-threading would interleave the printed IR of nested passes.
     module->getContext()->disableMultithreading();
-    auto after = [options](mlir::Pass *pass, mlir::Operation *) {
+    auto after = [options, ran](mlir::Pass *pass, mlir::Operation *) {
+      ran->insert(pass->getArgument().str());
       if (options.printIrAfterAll)
         return true;
       llvm::StringRef arg = pass->getArgument();
@@ -114,6 +129,11 @@ bool runPipeline(mlir::ModuleOp module, const PipelineOptions &options,
   OpCensus before = OpCensus::of(module);
   if (mlir::failed(pm.run(module)))
     return false;
+  for (const std::string &name : options.printIrAfter)
+    if (!ran->count(name))
+      reportWarning("--print-ir-after " + name +
+                    ": the pipeline does not run that pass, so nothing was "
+                    "printed for it");
   if (verbose)
     reportCensus(before, OpCensus::of(module));
   return true;

@@ -162,6 +162,9 @@ std::pair<ParamOp, ParamOp> FoldBatchNormPass::foldedParams(
       RankedTensorType::get({out}, layer.weightType().getElementType());
   ParamOp newBias = params->createBoundParam(
       newWeight, foldedBiasName(weight, bias), biasType, b);
+  for (ParamOp created : {newWeight, newBias})
+    created->setAttr(kFoldedBatchNormAttr,
+                     StringAttr::get(bn.getContext(), layerName(bn)));
   cache[key] = {newWeight, newBias};
   return {newWeight, newBias};
 }

@@ -146,6 +146,8 @@ public:
 
   void seed(Value value, Value grad) { accumulate(value, grad, "output"); }
   LogicalResult visit(Operation *op);
+  /// The error for an op the outputs depend on that has no rule.
+  LogicalResult refuse(Operation *op);
   Value gradOf(Value value) const { return grads.lookup(value); }
   const std::map<std::string, Value> &paramGrads() const { return params; }
 
@@ -176,17 +178,34 @@ void Backward::accumulate(Value value, Value grad, StringRef layer) {
 }
 
 LogicalResult Backward::visit(Operation *op) {
-  if (op->getNumResults() != 1)
-    return success(); // the terminator
-  Value g = grads.lookup(op->getResult(0));
+  if (op->hasTrait<OpTrait::IsTerminator>())
+    return success();
+  Value g;
+  for (Value result : op->getResults())
+    if ((g = grads.lookup(result)))
+      break;
   if (!g)
     return success(); // nothing the outputs depend on
+  // Every rule below is for one result; an op with several whose results
+  // the outputs depend on must be refused, not skipped (skipping
+  // res.fold_bn_params dropped every gradient behind it).
+  if (op->getNumResults() != 1)
+    return refuse(op);
   std::string sum = layerName(op) + ".grad_sum";
   auto flow = [&](Value operand, Value grad) {
     if (operand)
       accumulate(operand, grad, sum);
   };
   if (auto w = dyn_cast<WeightOp>(op)) {
+    ParamOp param = lookupParam(w);
+    if (auto bn = param ? param->getAttrOfType<StringAttr>(kFoldedBatchNormAttr)
+                        : StringAttr())
+      return w.emitOpError("reads '")
+             << w.getParam() << "', which res-fold-bn made by folding batch "
+             << "norm '" << bn.getValue()
+             << "' into a layer: its gradients would train a model without "
+                "that norm; generate gradients from the model as written, "
+                "before res-fold-bn";
     auto [it, first] = params.try_emplace(w.getParam().str(), g);
     if (!first)
       it->second = rewriter.create<AddOp>(
@@ -298,6 +317,10 @@ LogicalResult Backward::visit(Operation *op) {
   }
   if (isa<ChannelMeanOp, ChannelVarOp, LerpOp>(op))
     return success(); // batch statistics: batch_norm_grad accounts for them
+  return refuse(op);
+}
+
+LogicalResult Backward::refuse(Operation *op) {
   if (isa<FusedConv2DOp, FoldBatchNormParamsOp>(op))
     return op->emitOpError("is made by an inference-only rewrite: generate "
                            "gradients from the model as written, before "

@@ -55,6 +55,25 @@ static ParamRole roleOfOperand(Operation *user, unsigned index) {
         ParamRole::RunningMean, ParamRole::RunningVar};
     if (index < 5)
       return roles[index];
+  } else if (auto fold = dyn_cast<FoldBatchNormParamsOp>(user)) {
+    // res-fold-bn's run-time folding reads the layer's weight and bias and
+    // the norm's four parameters: seeded as the model as written seeds them
+    // (weights and running variances of 0 made every output 0).
+    if (index == 0)
+      return cast<RankedTensorType>(fold.getWeight().getType()).getRank() == 4
+                 ? ParamRole::ConvWeight
+                 : ParamRole::DenseWeight;
+    static const ParamRole roles[] = {
+        ParamRole::Unused,      ParamRole::NormWeight, ParamRole::NormBias,
+        ParamRole::RunningMean, ParamRole::RunningVar, ParamRole::Bias};
+    if (index < 6)
+      return roles[index];
+  } else if (auto fused = dyn_cast<FusedConv2DOp>(user)) {
+    // input, weight, then the optional bias and residual.
+    if (index == 1)
+      return ParamRole::ConvWeight;
+    if (index == 2 && fused.getBias())
+      return ParamRole::Bias;
   }
   return ParamRole::Unused;
 }

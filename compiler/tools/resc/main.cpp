@@ -378,6 +378,21 @@ int main(int argc, char **argv) {
     return code == 0 ? 0 : 2;
   }
 
+  // `run --train` differentiates the model as written (batch norm folding
+  // does not hold in training): pipeline flags would be ignored, so they
+  // are refused.
+  if (*runCmd && run.train)
+    for (const char *flag : {"-O", "--pipeline", "--print-ir-after-all",
+                             "--print-ir-after", "--timing"})
+      if (runCmd->count(flag)) {
+        llvm::errs() << "resc: error: " << flag
+                     << " does not apply to run --train, which "
+                        "differentiates the model as written (no -O "
+                        "pipeline: batch norm folding does not hold in "
+                        "training)\n";
+        return 2;
+      }
+
   try {
     if (*check)
       return runCheck(common);
