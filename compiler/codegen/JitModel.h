@@ -37,8 +37,10 @@ namespace codegen {
 class KernelCache;
 
 struct CompileOptions {
-  /// Defaults to the host (this machine: AVX-512).
-  Halide::Target target = Halide::get_host_target();
+  /// Defaults to this machine, or to HL_JIT_TARGET when it is set (Halide's
+  /// convention): HL_JIT_TARGET=x86-64-linux-avx2-fma-f16c-sse41 runs the
+  /// AVX2 kernels and schedules on an AVX-512 machine.
+  Halide::Target target = Halide::get_jit_target_from_environment();
   /// Shared across models when set (kernels compiled for one are reused by
   /// the next); otherwise the model has its own.
   std::shared_ptr<KernelCache> cache;

@@ -107,6 +107,21 @@ void putDims(std::ostringstream &os, const Dims &d) {
 }
 } // namespace
 
+bool KernelDesc::hasWindow() const {
+  switch (kind) {
+  case KernelKind::Conv:
+  case KernelKind::MaxPool:
+  case KernelKind::AvgPool:
+  case KernelKind::ConvGradInput:
+  case KernelKind::ConvGradWeight:
+  case KernelKind::MaxPoolGrad:
+  case KernelKind::AvgPoolGrad:
+    return true;
+  default:
+    return false;
+  }
+}
+
 std::string KernelDesc::key() const {
   std::ostringstream os;
   // Bump when a schedule changes, so that a persistent cache (AOT) never
@@ -118,10 +133,7 @@ std::string KernelDesc::key() const {
   }
   os << "->";
   putDims(os, result);
-  if (kind == KernelKind::Conv || kind == KernelKind::MaxPool ||
-      kind == KernelKind::AvgPool || kind == KernelKind::ConvGradInput ||
-      kind == KernelKind::ConvGradWeight || kind == KernelKind::MaxPoolGrad ||
-      kind == KernelKind::AvgPoolGrad)
+  if (hasWindow())
     os << ":k" << kernel[0] << ',' << kernel[1] << ":s" << stride[0] << ','
        << stride[1] << ":p" << padding[0] << ',' << padding[1] << ":d"
        << dilation[0] << ',' << dilation[1] << ":g" << groups;

@@ -144,6 +144,9 @@ struct KernelDesc {
   bool resultBatched = true;
   std::vector<EpilogueStage> epilogue;
 
+  /// Whether `kernel`, `stride`, `padding`, `dilation` and `groups` mean
+  /// something: convolutions, pools and their gradients.
+  bool hasWindow() const;
   /// A string that names everything the generated code depends on; equal
   /// keys mean interchangeable kernels. Includes the schedule's name.
   std::string key() const;

@@ -46,11 +46,7 @@ const char *recipeName(PackRecipe::Kind kind) {
 /// scale/shift (operands 3, 4), relu": what the kernel computes.
 void printKernel(llvm::raw_ostream &os, const KernelDesc &k) {
   os << kindName(k.kind);
-  const bool window =
-      k.kind == KernelKind::Conv || k.kind == KernelKind::MaxPool ||
-      k.kind == KernelKind::AvgPool || k.kind == KernelKind::ConvGradInput ||
-      k.kind == KernelKind::ConvGradWeight;
-  if (window) {
+  if (k.hasWindow()) {
     os << ' ' << k.kernel[0] << 'x' << k.kernel[1];
     if (k.stride[0] != 1 || k.stride[1] != 1)
       os << " stride " << k.stride[0] << ',' << k.stride[1];
