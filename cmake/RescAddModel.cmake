@@ -66,12 +66,28 @@ function(resc_add_model target)
   if(DEFINED ARG_OPT_LEVEL)
     list(APPEND args -O${ARG_OPT_LEVEL})
   endif()
-  add_custom_command(
-    OUTPUT ${dir}/lib${ARG_NAME}.a ${dir}/${ARG_NAME}.h
-    COMMAND ${resc_exe} ${args}
-    DEPENDS ${depends} ${resc_exe}
-    COMMENT "resc: compiling model ${ARG_NAME} (${ARG_TARGET_STRING})"
-    VERBATIM)
+  # In resc's own build, RESC_MODELS_FROM names another build of the same
+  # sources whose libraries the same RESC_BUILD_TOOL made: they are copied
+  # rather than compiled again (scripts/test.sh's sanitizer build reuses
+  # build/'s, identical since an uninstrumented resc makes both).
+  file(RELATIVE_PATH rel ${PROJECT_BINARY_DIR} ${dir})
+  if(RESC_MODELS_FROM AND TARGET resc AND NOT IS_ABSOLUTE "${rel}")
+    set(from ${RESC_MODELS_FROM}/${rel})
+    add_custom_command(
+      OUTPUT ${dir}/lib${ARG_NAME}.a ${dir}/${ARG_NAME}.h
+      COMMAND ${CMAKE_COMMAND} -E copy ${from}/lib${ARG_NAME}.a
+              ${from}/${ARG_NAME}.h ${dir}
+      DEPENDS ${from}/lib${ARG_NAME}.a ${from}/${ARG_NAME}.h
+      COMMENT "resc: model ${ARG_NAME} from ${RESC_MODELS_FROM}"
+      VERBATIM)
+  else()
+    add_custom_command(
+      OUTPUT ${dir}/lib${ARG_NAME}.a ${dir}/${ARG_NAME}.h
+      COMMAND ${resc_exe} ${args}
+      DEPENDS ${depends} ${resc_exe}
+      COMMENT "resc: compiling model ${ARG_NAME} (${ARG_TARGET_STRING})"
+      VERBATIM)
+  endif()
   add_custom_target(${target}.resc_compile
     DEPENDS ${dir}/lib${ARG_NAME}.a ${dir}/${ARG_NAME}.h)
 
