@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Sets everything up and runs every test: installs the missing packages,
-# builds build/ and runs the whole test suite, then builds build-asan/ with
-# AddressSanitizer and UBSan and runs the tests labelled `asan` there (the
-# areas that take outside input: tests/CMakeLists.txt), except the `slow`
-# ones; then runs the concurrency stress test under ThreadSanitizer and each
-# libFuzzer target for 60 seconds (build-fuzz/). docs/testing.md says what
-# each step costs.
-# Exits non-zero when any step fails.
+# Sets everything up and runs the tests: installs the missing packages,
+# builds build/ and runs the test suite but the tests labelled `slow`, then
+# builds build-asan/ with AddressSanitizer and UBSan and runs the tests
+# labelled `asan` there (the runtime side and the frontend:
+# tests/CMakeLists.txt); then runs the concurrency stress test under
+# ThreadSanitizer and each libFuzzer target for 60 seconds (build-fuzz/).
+# Exits non-zero when any step fails. scripts/nightly.sh runs the rest: the
+# slow tests, the whole suite under the sanitizers, longer fuzzing.
+# docs/testing.md says what each step costs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,18 +20,17 @@ scripts/install-deps.sh
 section "2/7 Building (build/)"
 scripts/build.sh
 
-section "3/7 Tests (build/)"
-ctest --test-dir build --output-on-failure -j"$jobs"
+section "3/7 Tests (build/, without the slow ones)"
+ctest --test-dir build --output-on-failure -j"$jobs" -LE slow
 
 section "4/7 Building with AddressSanitizer and UBSan (build-asan/)"
-# Only what the sanitized tests need (target sanitized_tests). Test data
-# are written by build/'s resc (the CLI tests still run the instrumented
-# one), and the models the AOT tests link are the libraries build/'s resc
-# compiled in step 2, copied: they are the same bytes.
+# Only what the sanitized tests need (target sanitized_tests: no compiler).
+# Test data are written by build/'s resc, and the models the AOT tests link
+# are the libraries build/'s resc compiled in step 2, copied: the same bytes.
 scripts/build.sh --sanitize --build-tool build/compiler/tools/resc \
   --models-from build --target sanitized_tests
 
-section "5/7 Tests under the sanitizers (build-asan/: label asan, not slow)"
+section "5/7 Tests under the sanitizers (build-asan/: label asan)"
 # The build stops at the first sanitizer report (-fno-sanitize-recover), so
 # any report fails its test; print UBSan's stack with it.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -38,7 +38,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 # into ours is, and it poisons memory that the library then writes: ASan's
 # user poisoning must be off or every MLIR string allocation looks invalid.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-allow_user_poisoning=0}
-ctest --test-dir build-asan --output-on-failure -j"$jobs" -L asan -LE slow
+ctest --test-dir build-asan --output-on-failure -j"$jobs" -L asan \
+  -LE 'slow|compiler'
 
 section "6/7 Concurrency stress test under ThreadSanitizer (build/)"
 # Only the test and the runtime are built with -fsanitize=thread, against the
