@@ -64,7 +64,6 @@ struct EmitOptions {
   std::string format = "mlir";
   /// --target, for --format plan: whose schedules to show.
   std::string target = "host";
-  bool targetGiven = false;
   std::string output = "-";
   std::string weights;
   bool locations = false;

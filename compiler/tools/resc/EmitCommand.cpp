@@ -28,10 +28,6 @@ const std::vector<std::string> &emitFormats() {
 }
 
 int runEmit(const CommonOptions &common, const EmitOptions &options) {
-  if (options.targetGiven && options.format != "plan") {
-    reportError("--target applies to --format plan only");
-    return 1;
-  }
   std::optional<Halide::Target> target;
   if (options.format == "plan" &&
       !(target = res::codegen::parseTarget(options.target))) {

@@ -193,8 +193,7 @@ int main(int argc, char **argv) {
                    "schedules to show (host, host-cuda or a Halide target "
                    "string such as x86-64-linux-avx2-fma)")
       ->type_name("TARGET")
-      ->capture_default_str()
-      ->each([&emit](const std::string &) { emit.targetGiven = true; });
+      ->capture_default_str();
   emitCmd->add_option("-o,--output", emit.output, "Output file ('-': stdout)")
       ->type_name("FILE")
       ->capture_default_str();
@@ -378,6 +377,10 @@ int main(int argc, char **argv) {
     return code == 0 ? 0 : 2;
   }
 
+  if (*emitCmd && emitCmd->count("--target") && emit.format != "plan") {
+    llvm::errs() << "resc: error: --target applies to --format plan only\n";
+    return 2;
+  }
   // `run --train` differentiates the model as written (batch norm folding
   // does not hold in training): pipeline flags would be ignored, so they
   // are refused.
