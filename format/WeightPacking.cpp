@@ -167,8 +167,14 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
         {1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
     for (int64_t o = 0; o < O; ++o)
       for (int64_t i = 0; i < I; ++i) {
-        const float *g = &w->data[(o * I + i) * 9];
-        const double s = recipe.batchNorm ? scale[o] : 1.0;
+        // A folded batch norm scales the 3x3 weights first, rounded to f32:
+        // the weights res-fold-bn writes into the IR when the values are
+        // bound, so that both paths give the same kernel bit for bit.
+        const float *source = &w->data[(o * I + i) * 9];
+        float g[9];
+        for (int k = 0; k < 9; ++k)
+          g[k] = recipe.batchNorm ? float(double(source[k]) * scale[o])
+                                  : source[k];
         double gt[3][4]; // g G^T: [ky][u]
         for (int ky = 0; ky < 3; ++ky)
           for (int u = 0; u < 4; ++u)
@@ -178,7 +184,7 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
           for (int u = 0; u < 4; ++u) {
             const double v = G[vRow][0] * gt[0][u] + G[vRow][1] * gt[1][u] +
                              G[vRow][2] * gt[2][u];
-            out[layout.at(o, i, vRow * 4 + u)] = float(v * s);
+            out[layout.at(o, i, vRow * 4 + u)] = float(v);
           }
       }
     return true;
