@@ -7,6 +7,7 @@ include(CMakePackageConfigHelpers)
 set_target_properties(resc_runtime PROPERTIES EXPORT_NAME runtime)
 set_target_properties(resc_aot_runtime PROPERTIES EXPORT_NAME aot_runtime)
 set_target_properties(resc_format PROPERTIES EXPORT_NAME format)
+set_target_properties(resc_executor PROPERTIES EXPORT_NAME executor)
 
 # The tools link LLVM 19's and Halide's shared libraries from outside the
 # default search path; keep those directories in the installed RPATH.
@@ -14,9 +15,11 @@ set_target_properties(resc res-opt PROPERTIES
                       INSTALL_RPATH_USE_LINK_PATH TRUE)
 install(TARGETS resc res-opt EXPORT rescTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-# resc_format's headers are internal to resc; the archive is installed
-# because resc_aot_runtime, a static library, needs it at an app's link.
-install(TARGETS resc_runtime resc_aot_runtime resc_format EXPORT rescTargets
+# resc_format's and resc_executor's headers are internal to resc; the
+# archives are installed because resc_aot_runtime, a static library, needs
+# them at an app's link.
+install(TARGETS resc_runtime resc_aot_runtime resc_executor resc_format
+        EXPORT rescTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/resc

@@ -182,9 +182,8 @@ bool readSection(Reader &r, ModelPlan &plan, std::string &error) {
     }
     if (!ok)
       return false;
-    plan.largestPerSample = std::max(plan.largestPerSample, s.perSample);
   }
-  plan.largestPerSample = std::max(plan.largestPerSample, plan.arenaPerSample);
+  plan.largestPerSample = largestPerSample(plan);
   for (const auto *list : {&plan.inputs, &plan.outputs})
     for (const NamedShape &io : *list)
       if (io.slot < 0 || size_t(io.slot) >= plan.slots.size() ||
@@ -311,6 +310,13 @@ void writeSection(Writer &w, const ModelPlan &plan) {
 }
 
 } // namespace
+
+int64_t largestPerSample(const ModelPlan &section) {
+  int64_t largest = std::max<int64_t>(section.arenaPerSample, 1);
+  for (const SlotRec &s : section.slots)
+    largest = std::max(largest, s.perSample);
+  return largest;
+}
 
 std::vector<uint8_t> writePlan(const ModelPlan &plan) {
   Writer w;

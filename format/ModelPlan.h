@@ -95,6 +95,10 @@ struct ModelPlan {
   std::vector<TrainParamRec> trainParams;
 };
 
+/// The largest buffer of one batch element of `section`: its arena or any
+/// slot (what ModelPlan::largestPerSample holds once read).
+int64_t largestPerSample(const ModelPlan &section);
+
 /// The bytes of `plan` as ModelFormat.h lays them out (what `resc compile`
 /// embeds in a library); parsePlan reads them back.
 std::vector<uint8_t> writePlan(const ModelPlan &plan);

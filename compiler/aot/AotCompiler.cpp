@@ -5,6 +5,7 @@
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
 #include "compiler/codegen/Lowering.h"
+#include "compiler/codegen/PlanRecords.h"
 #include "compiler/codegen/Targets.h"
 #include "compiler/passes/ParamValues.h"
 #include "format/ModelFormat.h"
@@ -41,52 +42,6 @@ bool isCIdentifier(const std::string &name) {
 }
 
 namespace {
-
-/// Halide extents of an operand, as the kernel's ImageParam pins them
-/// (KernelCache.cpp's CompiledKernel::wrap): the runtime gets them resolved.
-std::vector<int64_t> extentsOf(const Operand &operand) {
-  if (!operand.batched)
-    return operand.dims;
-  if (operand.cOrder)
-    return std::vector<int64_t>(operand.dims.rbegin(), operand.dims.rend());
-  std::vector<int> e = internalExtents(operand.dims);
-  return std::vector<int64_t>(e.begin(), e.end());
-}
-
-uint32_t slotKind(Slot::Kind kind) {
-  switch (kind) {
-  case Slot::Activation:
-    return format::SlotActivation;
-  case Slot::Param:
-    return format::SlotParam;
-  case Slot::Input:
-    return format::SlotInput;
-  case Slot::Output:
-    return format::SlotOutput;
-  case Slot::LoopResult:
-    return format::SlotLoopResult;
-  }
-  return format::SlotLoopResult;
-}
-
-std::vector<format::StepRec> stepRecs(const std::vector<Step> &steps) {
-  std::vector<format::StepRec> recs;
-  for (const Step &s : steps) {
-    format::StepRec r;
-    r.kind = s.kind == Step::Call ? format::StepCall : format::StepLoop;
-    r.kernel = s.kernel;
-    r.operands.assign(s.operands.begin(), s.operands.end());
-    r.result = s.result;
-    r.layer = s.layer;
-    r.count = s.count;
-    r.input = s.input;
-    r.arg = s.arg;
-    r.yield = s.yield;
-    r.body = stepRecs(s.body);
-    recs.push_back(std::move(r));
-  }
-  return recs;
-}
 
 /// The names of every parameter a recipe reads.
 std::vector<std::string> paramsOf(const PackRecipe &r) {
@@ -131,30 +86,6 @@ struct KernelTable {
     }
   }
 };
-
-std::vector<format::KernelRec>
-kernelRecs(const std::vector<KernelDesc> &kernels) {
-  std::vector<format::KernelRec> recs;
-  for (const KernelDesc &k : kernels) {
-    format::KernelRec r;
-    r.key = k.key();
-    r.flopsPerSample = k.flopsPerSample();
-    for (const Operand &o : k.operands)
-      r.operands.push_back({o.batched, extentsOf(o)});
-    r.resultBatched = k.resultBatched;
-    if (!k.resultBatched) {
-      // Unbatched results are C order, Halide dims reversed (KernelCache).
-      r.result.assign(k.result.rbegin(), k.result.rend());
-    } else {
-      Operand result;
-      result.dims = k.result;
-      result.cOrder = k.kind == KernelKind::FromInternal;
-      r.result = extentsOf(result);
-    }
-    recs.push_back(std::move(r));
-  }
-  return recs;
-}
 
 /// Declared shapes and bound values of the module's parameters.
 struct ModuleParams {
@@ -207,13 +138,11 @@ bool fillSection(func::FuncOp fn, const Plan &plan,
       return false;
     }
 
-  // The packed size of each recipe is its Param slot's size. Raw recipes
-  // (training) point at the instance's parameters and embed nothing.
-  std::vector<int64_t> offsets(plan.params.size(), -1),
-      sizes(plan.params.size(), 0);
-  for (const Slot &s : plan.slots)
-    if (s.kind == Slot::Param)
-      sizes[s.index] = perSample(s.dims);
+  // Raw recipes (training) point at the instance's parameters and embed
+  // nothing.
+  std::vector<format::KernelRec> kernels = std::move(out.kernels);
+  out = sectionRecords(plan, steps);
+  out.kernels = std::move(kernels);
   if (allBound) {
     ParamLookup lookup = [&](const std::string &name) -> const resc::Tensor * {
       auto it = params.bound.find(name);
@@ -228,12 +157,14 @@ bool fillSection(func::FuncOp fn, const Plan &plan,
         fn.emitError("cannot pack the bound weights: ") << error;
         return false;
       }
-      if (int64_t(packed.size()) != sizes[i]) {
+      const int64_t size = out.recipes[i].floats;
+      if (int64_t(packed.size()) != size) {
         fn.emitError("a packed parameter has ")
-            << packed.size() << " values, its kernel expects " << sizes[i];
+            << packed.size() << " values, its kernel expects " << size;
         return false;
       }
-      offsets[i] = embed(weights, packed.data(), packed.size());
+      out.recipes[i].embeddedOffset =
+          embed(weights, packed.data(), packed.size());
     }
   }
 
@@ -252,20 +183,6 @@ bool fillSection(func::FuncOp fn, const Plan &plan,
     out.outputs.push_back({plan.outputs[i], outputName(fn, i), shape});
   }
 
-  out.arenaPerSample = plan.arenaPerSample;
-  for (const Slot &s : plan.slots) {
-    format::SlotRec r;
-    r.kind = slotKind(s.kind);
-    r.index = s.index;
-    r.offset = s.offset;
-    r.batched = s.batched;
-    r.dims = s.dims;
-    r.perSample = perSample(s.dims);
-    out.slots.push_back(std::move(r));
-  }
-  out.steps = stepRecs(steps);
-  for (size_t i = 0; i < plan.params.size(); ++i)
-    out.recipes.push_back({plan.params[i], offsets[i], sizes[i]});
   for (const std::string &n : used)
     out.params.push_back({-1, n, params.declared.at(n)});
   return true;
@@ -328,7 +245,7 @@ bool buildData(ModuleOp module, func::FuncOp fn, Plan &plan,
     table.adopt(tp.plan, tp.backward);
   }
 
-  data.plan.kernels = kernelRecs(table.kernels);
+  data.plan.kernels = kernelRecords(table.kernels);
   if (!fillSection(fn, plan, plan.steps, params, data.weights, data.plan))
     return false;
   if (train) {
@@ -337,7 +254,7 @@ bool buildData(ModuleOp module, func::FuncOp fn, Plan &plan,
     if (!fillSection(train->fn, tp.plan, tp.forward, trainParams, data.weights,
                      *t))
       return false;
-    t->backward = stepRecs(tp.backward);
+    t->backward = stepRecords(tp.backward);
     const std::vector<format::NamedShape> &outputs = t->outputs;
     // Every parameter the training function reads or updates, with the
     // role its results give it.

@@ -3,14 +3,14 @@
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
 #include "compiler/codegen/Lowering.h"
+#include "compiler/codegen/PlanRecords.h"
+#include "runtime/executor/Executor.h"
 
 #include "dialect/ResDialect.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
 
-#include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -53,20 +53,6 @@ std::string readBound(ParamOp param, resc::Tensor &out) {
   return "its value cannot be read as f32 elements";
 }
 
-/// 64-byte aligned float storage that keeps its memory when it shrinks.
-struct Arena {
-  float *data = nullptr;
-  size_t size = 0;
-  void resize(size_t n) {
-    if (n <= size)
-      return;
-    std::free(data);
-    data = static_cast<float *>(std::aligned_alloc(64, (n * 4 + 63) / 64 * 64));
-    size = data ? n : 0;
-  }
-  ~Arena() { std::free(data); }
-};
-
 void countCalls(const std::vector<Step> &steps, int64_t times,
                 std::vector<int64_t> &calls) {
   for (const Step &s : steps) {
@@ -77,10 +63,45 @@ void countCalls(const std::vector<Step> &steps, int64_t times,
   }
 }
 
+/// The plan's compiled kernels, as the runtime's executor calls them: each
+/// call's buffers wrapped for the kernel's pipeline.
+struct JitKernels : resc::exec::KernelTable {
+  const Plan *plan = nullptr;
+  bool call(const resc::format::ModelPlan &, const resc::format::StepRec &step,
+            halide_buffer_t *buffers, size_t count,
+            std::string &message) override {
+    std::vector<Halide::Buffer<float>> operands;
+    operands.reserve(count - 1);
+    for (size_t i = 0; i + 1 < count; ++i)
+      operands.emplace_back(buffers[i]);
+    Halide::Buffer<float> result(buffers[count - 1]);
+    message = plan->compiled[size_t(step.kernel)]->run(operands, result);
+    return message.empty();
+  }
+};
+
+/// Pairs each step record with the location of the step it came from, for
+/// the diagnostic of a failed kernel.
+void mapLocations(const std::vector<Step> &steps,
+                  const std::vector<resc::format::StepRec> &recs,
+                  std::map<const resc::format::StepRec *, Location> &out) {
+  for (size_t i = 0; i < steps.size() && i < recs.size(); ++i) {
+    if (steps[i].loc)
+      out.emplace(&recs[i], *steps[i].loc);
+    mapLocations(steps[i].body, recs[i].body, out);
+  }
+}
+
 } // namespace
 
 struct CompiledModel::Impl {
   Plan plan;
+  /// The plan as the runtime's executor runs it (the records an AOT
+  /// library embeds), and where each step came from.
+  resc::format::ModelPlan section;
+  std::map<const resc::format::StepRec *, Location> stepLocs;
+  JitKernels kernels;
+  resc::exec::Executor executor;
   Halide::Target target;
   std::shared_ptr<KernelCache> cache;
   size_t compiledCount = 0;
@@ -97,22 +118,16 @@ struct CompiledModel::Impl {
   };
   std::map<std::string, Param> params;
   std::vector<AlignedFloats> packed;
+  std::vector<const float *> packedPtrs;
   /// Storage of the unbatched activations, by slot (empty for the others).
-  std::vector<AlignedFloats> unbatched;
+  std::vector<std::vector<float>> unbatched;
   bool paramsBound = false;
-  Arena arena;
+  resc::exec::Arena arena;
   std::mutex runMutex;
-  /// Profiling: per call site (a Step), indexed by the order in which they
-  /// were first met, so the table follows the plan.
-  bool profiling = false;
-  std::map<const Step *, size_t> profileIndex;
-  std::vector<LayerProfile> profileRows;
 
   explicit Impl(Location loc) : loc(loc) {}
 
   LogicalResult bind(const resc::TensorMap &given);
-  LogicalResult execute(const std::vector<Step> &steps,
-                        std::vector<float *> &ptr, int64_t batch);
 };
 
 LogicalResult CompiledModel::Impl::bind(const resc::TensorMap &given) {
@@ -164,69 +179,14 @@ LogicalResult CompiledModel::Impl::bind(const resc::TensorMap &given) {
   // Kept from the last binding: a training step binds every step, and
   // fresh buffers would fault their pages in again each time.
   packed.resize(plan.params.size());
+  packedPtrs.resize(plan.params.size());
   for (size_t i = 0; i < plan.params.size(); ++i) {
     std::string error;
     if (!packParam(plan.params[i], lookup, packed[i], error))
       return emitError(loc, "cannot prepare parameters: ") << error;
+    packedPtrs[i] = packed[i].data();
   }
   paramsBound = true;
-  return success();
-}
-
-LogicalResult CompiledModel::Impl::execute(const std::vector<Step> &steps,
-                                           std::vector<float *> &ptr,
-                                           int64_t batch) {
-  for (const Step &step : steps) {
-    if (step.kind == Step::Loop) {
-      // Alternate between the two loop buffers: iteration i reads `cur`
-      // and writes the other one; the first reads the loop's input.
-      float *home[2] = {ptr[step.arg], ptr[step.yield]};
-      float *cur = ptr[step.input];
-      for (int64_t i = 0; i < step.count; ++i) {
-        float *dst = home[(i + 1) % 2];
-        ptr[step.arg] = cur;
-        ptr[step.yield] = dst;
-        if (failed(execute(step.body, ptr, batch)))
-          return failure();
-        cur = dst;
-      }
-      ptr[step.arg] = home[0];
-      ptr[step.yield] = home[1];
-      ptr[step.result] = cur;
-      continue;
-    }
-    const CompiledKernel &kernel = *plan.compiled[step.kernel];
-    const KernelDesc &desc = kernel.desc();
-    std::vector<Halide::Buffer<float>> operands;
-    operands.reserve(step.operands.size());
-    for (size_t i = 0; i < step.operands.size(); ++i)
-      operands.push_back(
-          CompiledKernel::wrap(desc.operands[i], ptr[step.operands[i]], batch));
-    Halide::Buffer<float> result =
-        CompiledKernel::wrapResult(desc, ptr[step.result], batch);
-    auto begin = std::chrono::steady_clock::now();
-    std::string error = kernel.run(operands, result);
-    if (profiling) {
-      double seconds = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - begin)
-                           .count();
-      auto [it, inserted] = profileIndex.try_emplace(&step, profileRows.size());
-      if (inserted)
-        profileRows.push_back({step.layer, desc.key(), 0, 0, 0});
-      LayerProfile &row = profileRows[it->second];
-      row.calls += 1;
-      row.seconds += seconds;
-      row.flops += desc.flopsPerSample() * double(batch);
-    }
-    if (!error.empty()) {
-      InFlightDiagnostic diag = emitError(step.loc ? *step.loc : loc)
-                                << "the " << kindName(desc.kind) << " kernel";
-      if (!step.layer.empty())
-        diag << " of layer '" << step.layer << "'";
-      diag << " failed: " << error;
-      return diag;
-    }
-  }
   return success();
 }
 
@@ -286,10 +246,10 @@ FailureOr<CompiledModel> CompiledModel::compile(ModuleOp module,
     return failure();
 
   Plan &plan = impl->plan;
-  impl->unbatched.resize(plan.slots.size());
-  for (size_t i = 0; i < plan.slots.size(); ++i)
-    if (plan.slots[i].kind == Slot::Activation && !plan.slots[i].batched)
-      impl->unbatched[i].assign(size_t(plan.slots[i].size()), 0.0f);
+  impl->section = sectionRecords(plan, plan.steps);
+  impl->section.kernels = kernelRecords(plan.kernels);
+  mapLocations(plan.steps, impl->section.steps, impl->stepLocs);
+  impl->kernels.plan = &impl->plan;
   plan.compiled.resize(plan.kernels.size());
   for (size_t i = 0; i < plan.kernels.size(); ++i) {
     if (options.progress)
@@ -352,57 +312,40 @@ LogicalResult CompiledModel::run(const std::vector<resc::Tensor> &inputs,
              << batch << " and " << t.shape[0];
     batch = t.shape[0];
   }
-  // Halide indexes with 32-bit ints: keep every buffer below 2^31 elements.
-  const int64_t perBatch = std::max<int64_t>(m.plan.arenaPerSample, 1);
-  if (batch > (int64_t(1) << 31) / perBatch)
-    return emitError(m.loc, "batch ") << batch << " is too large";
+  std::string error;
+  if (!resc::exec::Executor::checkBatch(m.section, batch, error))
+    return emitError(m.loc, error);
 
   if (!params.empty() || !m.paramsBound)
     if (failed(m.bind(params)))
       return failure();
 
-  m.arena.resize(size_t(batch * perBatch));
-  if (!m.arena.data)
-    return emitError(m.loc, "cannot allocate the arena of ")
-           << batch * perBatch * 4 << " bytes";
-
-  Plan &plan = m.plan;
-  outputs.resize(plan.outputs.size());
-  for (size_t i = 0; i < plan.outputs.size(); ++i) {
-    const Slot &slot = plan.slots[plan.outputs[i]];
-    std::vector<int64_t> shape;
+  const resc::format::ModelPlan &section = m.section;
+  outputs.resize(m.plan.outputs.size());
+  std::vector<float *> outputPtrs(m.plan.outputs.size());
+  for (size_t i = 0; i < m.plan.outputs.size(); ++i) {
+    const Slot &slot = m.plan.slots[m.plan.outputs[i]];
+    std::vector<int64_t> shape(slot.dims.begin(), slot.dims.end());
     if (slot.batched)
-      shape.push_back(batch);
-    shape.insert(shape.end(), slot.dims.begin(), slot.dims.end());
+      shape.insert(shape.begin(), batch);
     // Every element is written by the kernels; a buffer of the right size
     // is used as it is.
     outputs[i].data.resize(size_t(resc::checkedNumel(shape)));
     outputs[i].shape = std::move(shape);
+    outputPtrs[i] = outputs[i].data.data();
   }
-  std::vector<float *> ptr(plan.slots.size(), nullptr);
-  for (size_t i = 0; i < plan.slots.size(); ++i) {
-    const Slot &slot = plan.slots[i];
-    switch (slot.kind) {
-    case Slot::Activation:
-      if (!slot.batched)
-        ptr[i] = m.unbatched[i].data();
-      else if (slot.offset >= 0)
-        ptr[i] = m.arena.data + batch * slot.offset;
-      break;
-    case Slot::Param:
-      ptr[i] = m.packed[slot.index].data();
-      break;
-    case Slot::Input:
-      ptr[i] = const_cast<float *>(inputs[slot.index].data.data());
-      break;
-    case Slot::Output:
-      ptr[i] = outputs[slot.index].data.data();
-      break;
-    case Slot::LoopResult:
-      break;
-    }
-  }
-  return m.execute(plan.steps, ptr, batch);
+  std::vector<const float *> inputPtrs;
+  for (const resc::Tensor &t : inputs)
+    inputPtrs.push_back(t.data.data());
+  std::vector<float *> ptr;
+  if (!resc::exec::Executor::bindSlots(
+          section, batch, {inputPtrs.data(), outputPtrs.data(), &m.packedPtrs},
+          m.arena, m.unbatched, ptr, error))
+    return emitError(m.loc, error);
+  if (m.executor.execute(section, section.steps, ptr, batch, m.kernels, error))
+    return success();
+  auto at = m.stepLocs.find(m.executor.failedStep());
+  return emitError(at == m.stepLocs.end() ? m.loc : at->second, error);
 }
 
 LogicalResult CompiledModel::bindParams(const resc::TensorMap &params) {
@@ -412,14 +355,15 @@ LogicalResult CompiledModel::bindParams(const resc::TensorMap &params) {
 
 void CompiledModel::setProfiling(bool enabled) {
   std::lock_guard<std::mutex> lock(impl->runMutex);
-  impl->profiling = enabled;
-  impl->profileIndex.clear();
-  impl->profileRows.clear();
+  impl->executor.setProfiling(enabled);
 }
 
 std::vector<LayerProfile> CompiledModel::profile() const {
   std::lock_guard<std::mutex> lock(impl->runMutex);
-  return impl->profileRows;
+  std::vector<LayerProfile> rows;
+  for (const resc::exec::ProfileRow &r : impl->executor.profile())
+    rows.push_back({r.layer, r.kernel, r.calls, r.seconds, r.flops});
+  return rows;
 }
 
 size_t CompiledModel::numKernels() const { return impl->plan.kernels.size(); }

@@ -11,6 +11,7 @@
 #include "format/ModelFormat.h"
 #include "format/ModelPlan.h"
 #include "resc/Safetensors.h"
+#include "runtime/executor/Executor.h"
 
 #include <HalideRuntime.h>
 
@@ -18,7 +19,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -90,26 +90,6 @@ resc_status failNoModel(resc_status status, std::string message) {
   return status;
 }
 
-struct Arena {
-  float *data = nullptr;
-  size_t size = 0;
-  bool reserve(size_t n) {
-    if (n <= size)
-      return true;
-    std::free(data);
-    data = static_cast<float *>(std::aligned_alloc(64, (n * 4 + 63) / 64 * 64));
-    size = data ? n : 0;
-    return data != nullptr;
-  }
-  ~Arena() { std::free(data); }
-};
-
-struct ProfileRow {
-  std::string layer, kernel;
-  int64_t calls = 0;
-  double seconds = 0, flops = 0;
-};
-
 std::string shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
@@ -158,7 +138,7 @@ embeddedCopy(const resc_model_def *def) {
   return copy;
 }
 
-struct resc_model {
+struct resc_model : resc::exec::KernelTable {
   const resc_model_def *def = nullptr;
   ModelPlan plan;
   /// Packed parameters: owned when loaded at creation, otherwise pointers
@@ -167,19 +147,19 @@ struct resc_model {
   /// The library's embedded weights, copied (embeddedCopy).
   std::shared_ptr<const format::AlignedFloats> embedded;
   std::vector<const float *> packed;
-  Arena arena;
+  resc::exec::Executor executor;
+  resc::exec::Arena arena;
+  /// Unbatched activations by slot (none in most inference plans).
+  std::vector<std::vector<float>> unbatched;
   CallContext context;
   std::string error;
   mutable std::mutex mutex;
-  bool profiling = false;
   /// A library for a GPU target keeps its tensors on the device for a run.
   bool gpu = false;
   resc::aot::DeviceBuffers device;
   /// The training plan's device tensors live from train_forward to the end
   /// of backward (the saved activations), apart from inference runs.
   resc::aot::DeviceBuffers trainDevice;
-  std::map<const StepRec *, size_t> profileIndex;
-  std::vector<ProfileRow> profile;
 
   resc_status fail(resc_status status, std::string message) {
     error = std::move(message);
@@ -193,10 +173,13 @@ struct resc_model {
   resc_status useEmbedded();
   resc_status run(const float *const *inputs, int64_t batch,
                   float *const *outputs);
+  /// Runs `steps` of section `p` with the executor.
   resc_status execute(const ModelPlan &p, const std::vector<StepRec> &steps,
                       std::vector<float *> &ptr, int64_t batch);
-  resc_status call(const ModelPlan &p, const StepRec &step,
-                   std::vector<float *> &ptr, int64_t batch);
+  /// The executor's kernel calls: the library's `_argv` entry points, with
+  /// this instance's context and, on a GPU target, device buffers.
+  bool call(const ModelPlan &p, const StepRec &step, halide_buffer_t *bufs,
+            size_t n, std::string &message) override;
 
   // Training libraries: the instance's own raw parameters (what an
   // optimiser updates), their gradients, and the state kept between
@@ -205,7 +188,7 @@ struct resc_model {
   std::map<std::string, std::vector<float>> grads;
   /// The packed inference weights are stale (parameters changed).
   bool stale = false;
-  Arena trainArena;
+  resc::exec::Arena trainArena;
   /// Storage of the training plan's inputs, outputs and unbatched tensors
   /// by slot: the backward pass may read any of them.
   std::vector<std::vector<float>> trainOwned;
@@ -216,10 +199,10 @@ struct resc_model {
   resc_status initTraining(const resc::TensorMap *tensors);
   resc_status requireTraining();
   /// The checks of run and trainForward: batch size and null pointers;
-  /// `largestPerSample` is that of the plan about to run.
+  /// `section` is the plan about to run.
   resc_status checkRunArguments(const float *const *inputs, int64_t batch,
                                 float *const *outputs,
-                                int64_t largestPerSample);
+                                const ModelPlan &section);
   resc_status trainForward(const float *const *inputs, int64_t batch,
                            float *const *outputs);
   resc_status backward(const float *const *gradOutputs, float *const *gradIn);
@@ -293,41 +276,14 @@ resc_status resc_model::useEmbedded() {
   return RESC_OK;
 }
 
-resc_status resc_model::call(const ModelPlan &p, const StepRec &step,
-                             std::vector<float *> &ptr, int64_t batch) {
-  const KernelRec &k = p.kernels[step.kernel];
-  const size_t n = k.operands.size() + 1;
-  // Dense buffers: extents innermost first, the batch outermost.
-  std::vector<halide_buffer_t> bufs(n);
-  std::vector<halide_dimension_t> dims;
-  std::vector<size_t> firstDim(n);
-  for (size_t i = 0; i < n; ++i) {
-    const bool isResult = i + 1 == n;
-    const std::vector<int64_t> &extents =
-        isResult ? k.result : k.operands[i].extents;
-    const bool batched = isResult ? k.resultBatched : k.operands[i].batched;
-    halide_buffer_t &b = bufs[i];
-    b = halide_buffer_t();
-    b.host = reinterpret_cast<uint8_t *>(isResult ? ptr[step.result]
-                                                  : ptr[step.operands[i]]);
-    b.type = halide_type_t(halide_type_float, 32, 1);
-    b.dimensions = int32_t(extents.size() + (batched ? 1 : 0));
-    firstDim[i] = dims.size();
-    int64_t stride = 1;
-    for (int64_t e : extents) {
-      dims.push_back(halide_dimension_t(0, int32_t(e), int32_t(stride)));
-      stride *= e;
-    }
-    if (batched)
-      dims.push_back(halide_dimension_t(0, int32_t(batch), int32_t(stride)));
-  }
+bool resc_model::call(const ModelPlan &p, const StepRec &step,
+                      halide_buffer_t *bufs, size_t n, std::string &message) {
   // The user context is passed by address, like every scalar of an argv
   // call; buffers are passed as themselves.
   std::vector<void *> args(n + 1);
   void *userContext = &context;
   args[0] = &userContext;
   for (size_t i = 0; i < n; ++i) {
-    bufs[i].dim = dims.data() + firstDim[i];
     args[i + 1] = &bufs[i];
     if (gpu) {
       const bool isResult = i + 1 == n;
@@ -347,73 +303,31 @@ resc_status resc_model::call(const ModelPlan &p, const StepRec &step,
                    bufs[i].dim, bufs[i].dimensions, role);
     }
   }
-
-  auto begin = std::chrono::steady_clock::now();
   context.message.clear();
   int code = def->kernels[step.kernel](args.data());
-  if (profiling) {
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
-            .count();
-    auto [it, inserted] = profileIndex.try_emplace(&step, profile.size());
-    if (inserted)
-      profile.push_back({step.layer, k.key, 0, 0, 0});
-    ProfileRow &row = profile[it->second];
-    row.calls += 1;
-    row.seconds += seconds;
-    row.flops += k.flopsPerSample * double(batch);
-  }
-  if (code != 0) {
-    std::string message = trimMessage(context.message);
-    if (message.empty())
-      message = "Halide error code " + std::to_string(code);
-    return fail(RESC_ERROR_KERNEL,
-                "kernel " + k.key +
-                    (step.layer.empty() ? std::string()
-                                        : " of layer '" + step.layer + "'") +
-                    " failed: " + message);
-  }
-  return RESC_OK;
+  if (code == 0)
+    return true;
+  message = trimMessage(context.message);
+  if (message.empty())
+    message = "Halide error code " + std::to_string(code);
+  return false;
 }
 
 resc_status resc_model::execute(const ModelPlan &p,
                                 const std::vector<StepRec> &steps,
                                 std::vector<float *> &ptr, int64_t batch) {
-  for (const StepRec &step : steps) {
-    if (step.kind == format::StepCall) {
-      if (resc_status s = call(p, step, ptr, batch))
-        return s;
-      continue;
-    }
-    // A tied repeat: iterations alternate between the loop's two buffers,
-    // as in the JIT engine (JitModel.cpp), so no iteration copies.
-    float *home[2] = {ptr[step.arg], ptr[step.yield]};
-    float *cur = ptr[step.input];
-    for (int64_t i = 0; i < step.count; ++i) {
-      float *dst = home[(i + 1) % 2];
-      ptr[step.arg] = cur;
-      ptr[step.yield] = dst;
-      if (resc_status s = execute(p, step.body, ptr, batch))
-        return s;
-      cur = dst;
-    }
-    ptr[step.arg] = home[0];
-    ptr[step.yield] = home[1];
-    ptr[step.result] = cur;
-  }
+  std::string message;
+  if (!executor.execute(p, steps, ptr, batch, *this, message))
+    return fail(RESC_ERROR_KERNEL, message);
   return RESC_OK;
 }
 
 resc_status resc_model::checkRunArguments(const float *const *inputs,
                                           int64_t batch, float *const *outputs,
-                                          int64_t largestPerSample) {
-  if (batch < 1)
-    return fail(RESC_ERROR_INVALID_ARGUMENT,
-                "batch must be at least 1, got " + std::to_string(batch));
-  // Halide indexes with 32-bit ints: every buffer stays below 2^31 floats.
-  if (batch > ((int64_t(1) << 31) - 1) / largestPerSample)
-    return fail(RESC_ERROR_INVALID_ARGUMENT,
-                "batch " + std::to_string(batch) + " is too large");
+                                          const ModelPlan &section) {
+  std::string message;
+  if (!resc::exec::Executor::checkBatch(section, batch, message))
+    return fail(RESC_ERROR_INVALID_ARGUMENT, message);
   if (!inputs || !outputs)
     return fail(RESC_ERROR_NULL_POINTER,
                 inputs ? "outputs is NULL" : "inputs is NULL");
@@ -430,38 +344,16 @@ resc_status resc_model::checkRunArguments(const float *const *inputs,
 
 resc_status resc_model::run(const float *const *inputs, int64_t batch,
                             float *const *outputs) {
-  if (resc_status s =
-          checkRunArguments(inputs, batch, outputs, plan.largestPerSample))
+  if (resc_status s = checkRunArguments(inputs, batch, outputs, plan))
     return s;
   if (stale)
     if (resc_status s = repack())
       return s;
-  if (!arena.reserve(size_t(batch * std::max<int64_t>(plan.arenaPerSample, 1))))
-    return fail(RESC_ERROR_OUT_OF_MEMORY,
-                "cannot allocate the arena of " +
-                    std::to_string(batch * plan.arenaPerSample * 4) + " bytes");
-  std::vector<float *> ptr(plan.slots.size(), nullptr);
-  for (size_t i = 0; i < plan.slots.size(); ++i) {
-    const format::SlotRec &s = plan.slots[i];
-    switch (s.kind) {
-    case format::SlotActivation:
-      if (s.offset >= 0)
-        ptr[i] = arena.data + batch * s.offset;
-      break;
-    case format::SlotParam:
-      // Kernels never write their parameter operands.
-      ptr[i] = const_cast<float *>(packed[s.index]);
-      break;
-    case format::SlotInput:
-      ptr[i] = const_cast<float *>(inputs[s.index]);
-      break;
-    case format::SlotOutput:
-      ptr[i] = outputs[s.index];
-      break;
-    default:
-      break;
-    }
-  }
+  std::vector<float *> ptr;
+  std::string message;
+  if (!resc::exec::Executor::bindSlots(plan, batch, {inputs, outputs, &packed},
+                                       arena, unbatched, ptr, message))
+    return fail(RESC_ERROR_OUT_OF_MEMORY, message);
   error.clear();
   resc_status status = execute(plan, plan.steps, ptr, batch);
   if (gpu) {
@@ -553,8 +445,7 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
   if (resc_status s = requireTraining())
     return s;
   const ModelPlan &t = *plan.train;
-  if (resc_status s =
-          checkRunArguments(inputs, batch, outputs, t.largestPerSample))
+  if (resc_status s = checkRunArguments(inputs, batch, outputs, t))
     return s;
   trainedBatch = 0;
   if (gpu) // a train_forward without its backward left these
@@ -595,7 +486,7 @@ resc_status resc_model::trainForward(const float *const *inputs, int64_t batch,
       if (!s.batched)
         trainPtr[i] = trainOwned[i].data();
       else if (s.offset >= 0)
-        trainPtr[i] = trainArena.data + batch * s.offset;
+        trainPtr[i] = trainArena.data() + batch * s.offset;
       break;
     case format::SlotParam:
       trainPtr[i] = t.recipes[s.index].recipe.kind == format::PackRecipe::Raw
@@ -991,16 +882,14 @@ resc_status resc_set_num_threads(int threads) {
 resc_status resc_model_set_profiling(resc_model *model, int enabled) {
   RESC_CHECK_MODEL(model, true);
   std::lock_guard<std::mutex> lock(model->mutex);
-  model->profiling = enabled != 0;
-  model->profileIndex.clear();
-  model->profile.clear();
+  model->executor.setProfiling(enabled != 0);
   return RESC_OK;
 }
 
 resc_status resc_model_profile_size(const resc_model *model, size_t *rows) {
   RESC_CHECK_MODEL(model, rows);
   std::lock_guard<std::mutex> lock(model->mutex);
-  *rows = model->profile.size();
+  *rows = model->executor.profile().size();
   return RESC_OK;
 }
 
@@ -1010,11 +899,11 @@ resc_status resc_model_profile_row(const resc_model *model, size_t row,
                                    double *flops) {
   RESC_CHECK_MODEL(model, layer && kernel && calls && seconds && flops);
   std::lock_guard<std::mutex> lock(model->mutex);
-  if (row >= model->profile.size())
+  if (row >= model->executor.profile().size())
     return failNoModel(RESC_ERROR_INVALID_ARGUMENT, "profile row " +
                                                         std::to_string(row) +
                                                         " is out of range");
-  const ProfileRow &r = model->profile[row];
+  const resc::exec::ProfileRow &r = model->executor.profile()[row];
   *layer = r.layer.c_str();
   *kernel = r.kernel.c_str();
   *calls = r.calls;
