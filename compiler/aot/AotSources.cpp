@@ -108,6 +108,10 @@ std::string glueSource(const AotSourceInfo &info) {
      << "resc_status resc_model_create_from_memory(const resc_model_def *,\n"
      << "                                          const void *, size_t,\n"
      << "                                          resc_model **);\n"
+     << "typedef struct resc_create_options resc_create_options;\n"
+     << "resc_status resc_model_create_with_options(\n"
+     << "    const resc_model_def *, const char *, const void *, size_t,\n"
+     << "    const resc_create_options *, resc_model **);\n"
      << "resc_status resc_model_destroy(resc_model *);\n"
      << "const char *resc_model_error_message(const resc_model *);\n"
      << "resc_status resc_model_check_definition(resc_model *,\n"
@@ -178,6 +182,12 @@ std::string glueSource(const AotSourceInfo &info) {
      << "    resc_model **out) {\n"
      << "  return resc_model_create_from_memory(&" << n
      << "_def, data, size, out);\n}\n"
+     << "resc_status " << n
+     << "_create_with_options(const char *path, const void *data,\n"
+     << "    size_t size, const resc_create_options *options,\n"
+     << "    resc_model **out) {\n"
+     << "  return resc_model_create_with_options(&" << n
+     << "_def, path, data, size, options, out);\n}\n"
      << "resc_status " << n << "_destroy(resc_model *model) {\n"
      << check << "  return resc_model_destroy(model);\n}\n"
      << "const char *" << n << "_error_message(const resc_model *model) {\n"
@@ -289,6 +299,15 @@ std::string headerSource(const AotSourceInfo &info) {
      << "_create_from_file(const char *path, resc_model **out);\n"
      << "resc_status " << n
      << "_create_from_memory(const void *data, size_t size,\n"
+     << "    resc_model **out);\n"
+     << "/* Weights as " << n
+     << "_create, _from_file or _from_memory choose them (a path,\n"
+     << " * else bytes, else the embedded ones), with options (NULL: the\n"
+     << " * defaults; .non_strict ignores tensors the model does not have). "
+        "*/\n"
+     << "resc_status " << n
+     << "_create_with_options(const char *path, const void *data,\n"
+     << "    size_t size, const resc_create_options *options,\n"
      << "    resc_model **out);\n"
      << "resc_status " << n << "_destroy(resc_model *model);\n"
      << "const char *" << n << "_error_message(const resc_model *model);\n"

@@ -122,10 +122,10 @@ bool ModelSession::load(const std::string &path, const std::string &modelName,
          checkTypes(model_.getResultTypes(), "output");
 }
 
-bool loadWeights(ModuleOp module, const std::string &path, bool verbose,
-                 std::map<std::string, resc::Tensor> &out) {
+bool loadWeights(ModuleOp module, const std::string &path, bool strict,
+                 bool verbose, std::map<std::string, resc::Tensor> &out) {
   res::BindingResult binding =
-      res::bindParamsFromFile(res::collectParams(module), path, out);
+      res::bindParamsFromFile(res::collectParams(module), path, out, strict);
   // A checkpoint saved with another naming scheme misses every key; the
   // first few errors show the pattern, hundreds would bury it.
   const size_t shown = 20;
@@ -134,16 +134,17 @@ bool loadWeights(ModuleOp module, const std::string &path, bool verbose,
   if (binding.errors.size() > shown)
     reportError("... and " + std::to_string(binding.errors.size() - shown) +
                 " more problems with " + path);
-  if (verbose)
+  if (verbose && binding.ok())
     for (const std::string &key : binding.ignoredKeys)
       llvm::errs() << "resc: ignored key '" << key << "' of " << path << "\n";
   return binding.ok();
 }
 
-bool loadOrSeedWeights(ModuleOp module, const std::string &path, uint64_t seed,
-                       bool verbose, std::map<std::string, resc::Tensor> &out) {
+bool loadOrSeedWeights(ModuleOp module, const std::string &path, bool strict,
+                       uint64_t seed, bool verbose,
+                       std::map<std::string, resc::Tensor> &out) {
   if (!path.empty())
-    return loadWeights(module, path, verbose, out);
+    return loadWeights(module, path, strict, verbose, out);
   std::string error;
   if (!res::initParams(module, seed, out, error)) {
     reportError(error);

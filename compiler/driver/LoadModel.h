@@ -34,14 +34,15 @@ void reportWarning(const llvm::Twine &message);
 
 /// Binds the unbound parameters of `module` from the safetensors file
 /// `path` into `out`, reporting every problem (the first 20, then a count);
-/// with `verbose`, lists the keys it ignored.
-bool loadWeights(mlir::ModuleOp module, const std::string &path, bool verbose,
-                 std::map<std::string, resc::Tensor> &out);
+/// with `verbose`, lists the keys it ignored. `strict`: a tensor the model
+/// does not have is an error (docs/weights.md); --non-strict turns it off.
+bool loadWeights(mlir::ModuleOp module, const std::string &path, bool strict,
+                 bool verbose, std::map<std::string, resc::Tensor> &out);
 
 /// The weights of `path` (as loadWeights) or, when `path` is empty, seeded
 /// ones from `seed` (docs/weights.md); errors are reported.
 bool loadOrSeedWeights(mlir::ModuleOp module, const std::string &path,
-                       uint64_t seed, bool verbose,
+                       bool strict, uint64_t seed, bool verbose,
                        std::map<std::string, resc::Tensor> &out);
 
 /// One loaded model and everything its diagnostics refer to; keep it alive

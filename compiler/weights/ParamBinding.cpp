@@ -1,9 +1,9 @@
 // Parameter collection and safetensors binding (see ParamBinding.h).
 #include "compiler/weights/ParamBinding.h"
 
-#include "mlir/IR/BuiltinAttributes.h"
+#include "format/WeightBinding.h"
 
-#include <algorithm>
+#include "mlir/IR/BuiltinAttributes.h"
 
 using namespace mlir;
 
@@ -28,51 +28,33 @@ std::vector<ParamInfo> collectParams(ModuleOp module) {
 BindingResult bindParams(const std::vector<ParamInfo> &params,
                          resc::TensorMap &file,
                          const std::map<std::string, std::string> &otherDtypes,
-                         const std::string &fileLabel, resc::TensorMap &out) {
-  BindingResult result;
-  std::map<std::string, bool> wanted;
+                         const std::string &fileLabel, resc::TensorMap &out,
+                         bool strict) {
+  std::vector<resc::format::WantedParam> wanted;
+  resc::format::WeightCheckOptions options;
+  options.strict = strict;
+  options.nonStrictHint = "--non-strict ignores them";
   for (const ParamInfo &param : params) {
     if (param.bound)
-      continue;
-    wanted[param.name] = true;
-    std::string expected = resc::shapeToString(param.shape);
-    auto dtype = otherDtypes.find(param.name);
-    if (dtype != otherDtypes.end()) {
-      result.errors.push_back(fileLabel + ": parameter '" + param.name +
-                              "' has dtype " + dtype->second +
-                              " in the file, expected F32 (shape " + expected +
-                              " in the model)");
-      continue;
-    }
-    auto found = file.find(param.name);
-    if (found == file.end()) {
-      result.errors.push_back(fileLabel + ": parameter '" + param.name +
-                              "' with shape " + expected +
-                              " in the model is missing from the file");
-      continue;
-    }
-    if (found->second.shape != param.shape) {
-      result.errors.push_back(fileLabel + ": parameter '" + param.name +
-                              "' has shape " + expected + " in the model but " +
-                              resc::shapeToString(found->second.shape) +
-                              " in the file");
-      continue;
-    }
-    out[param.name] = std::move(found->second);
+      options.known.insert(param.name);
+    else
+      wanted.push_back({param.name, param.shape});
   }
-  for (const auto &entry : file)
-    if (!wanted.count(entry.first))
-      result.ignoredKeys.push_back(entry.first);
-  for (const auto &entry : otherDtypes)
-    if (!wanted.count(entry.first))
-      result.ignoredKeys.push_back(entry.first);
-  std::sort(result.ignoredKeys.begin(), result.ignoredKeys.end());
+  resc::format::WeightCheck check =
+      resc::format::checkWeights(wanted, file, otherDtypes, fileLabel, options);
+  BindingResult result;
+  result.errors = std::move(check.errors);
+  result.ignoredKeys = std::move(check.ignoredKeys);
+  if (!result.ok())
+    return result;
+  for (const resc::format::WantedParam &p : wanted)
+    out[p.name] = std::move(file.at(p.name));
   return result;
 }
 
 BindingResult bindParamsFromFile(const std::vector<ParamInfo> &params,
-                                 const std::string &path,
-                                 resc::TensorMap &out) {
+                                 const std::string &path, resc::TensorMap &out,
+                                 bool strict) {
   resc::TensorMap file;
   std::map<std::string, std::string> otherDtypes;
   std::string error;
@@ -81,7 +63,7 @@ BindingResult bindParamsFromFile(const std::vector<ParamInfo> &params,
     result.errors.push_back(error);
     return result;
   }
-  return bindParams(params, file, otherDtypes, path, out);
+  return bindParams(params, file, otherDtypes, path, out, strict);
 }
 
 bool boundValue(ParamOp param, resc::Tensor &out, std::string &error) {

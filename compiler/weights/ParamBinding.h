@@ -37,7 +37,9 @@ struct BindingResult {
   /// One message per problem, each naming the file and the key, so a user
   /// fixing a converted checkpoint sees every mismatch at once.
   std::vector<std::string> errors;
-  /// Keys of the file that no unbound parameter asked for (sorted).
+  /// Keys of the file that no unbound parameter asked for (sorted): an
+  /// error in a strict load unless the model has a parameter of that name
+  /// (bound in the IR) or it is PyTorch's `num_batches_tracked`.
   std::vector<std::string> ignoredKeys;
   bool ok() const { return errors.empty(); }
 };
@@ -45,17 +47,21 @@ struct BindingResult {
 /// Moves the tensors of `file` that the unbound parameters need into `out`.
 /// Bound parameters keep the value in the IR and are not looked up. A missing
 /// key, a shape that differs from the model's, or a tensor that is not F32
-/// (`otherDtypes`, as readSafetensors reports them) is an error; other keys
-/// are listed in `ignoredKeys`. `fileLabel` prefixes every message.
+/// (`otherDtypes`, as readSafetensors reports them) is an error, and so, when
+/// `strict`, is a key the model does not have (resc_format's checkWeights:
+/// the AOT runtime applies the same rules). `fileLabel` prefixes every
+/// message. Nothing is moved unless every check passes.
 BindingResult bindParams(const std::vector<ParamInfo> &params,
                          resc::TensorMap &file,
                          const std::map<std::string, std::string> &otherDtypes,
-                         const std::string &fileLabel, resc::TensorMap &out);
+                         const std::string &fileLabel, resc::TensorMap &out,
+                         bool strict = true);
 
 /// Reads `path` and binds it as bindParams does; a file that cannot be read
 /// gives one error.
 BindingResult bindParamsFromFile(const std::vector<ParamInfo> &params,
-                                 const std::string &path, resc::TensorMap &out);
+                                 const std::string &path, resc::TensorMap &out,
+                                 bool strict = true);
 
 /// The value bound to `param` as a tensor, if it has one the runtime can
 /// hold (dense f32 or a dense_resource f32 blob).

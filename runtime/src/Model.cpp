@@ -10,6 +10,7 @@
 #include "DeviceBuffers.h"
 #include "format/ModelFormat.h"
 #include "format/ModelPlan.h"
+#include "format/WeightBinding.h"
 #include "resc/Safetensors.h"
 #include "runtime/executor/Executor.h"
 
@@ -167,9 +168,10 @@ struct resc_model : resc::exec::KernelTable {
     return status;
   }
 
+  /// `strict`: tensors the model does not have are an error.
   resc_status loadWeights(const resc::TensorMap &tensors,
                           const std::map<std::string, std::string> &others,
-                          const std::string &source);
+                          const std::string &source, bool strict = true);
   resc_status useEmbedded();
   resc_status run(const float *const *inputs, int64_t batch,
                   float *const *outputs);
@@ -214,26 +216,46 @@ struct resc_model : resc::exec::KernelTable {
 resc_status
 resc_model::loadWeights(const resc::TensorMap &tensors,
                         const std::map<std::string, std::string> &others,
-                        const std::string &source) {
-  // Every parameter the recipes read, checked by name and shape before any
-  // packing, so the message names the parameter and both shapes.
-  for (const format::NamedShape &p : plan.params) {
-    auto it = tensors.find(p.name);
-    if (it == tensors.end()) {
-      auto other = others.find(p.name);
-      if (other != others.end())
-        return fail(RESC_ERROR_WEIGHTS, "parameter '" + p.name + "' in " +
-                                            source + " has dtype " +
-                                            other->second + ", expected F32");
-      return fail(RESC_ERROR_WEIGHTS, "missing parameter '" + p.name +
-                                          "' of shape " + shapeString(p.shape) +
-                                          " in " + source);
+                        const std::string &source, bool strict) {
+  // Every parameter the recipes read, checked by name, shape and dtype
+  // before any packing, by the rules `resc --weights` follows, so that both
+  // say the same about a file.
+  std::vector<format::WantedParam> wanted;
+  for (const format::NamedShape &p : plan.params)
+    wanted.push_back({p.name, p.shape});
+  format::WeightCheckOptions options;
+  options.strict = strict;
+  options.nonStrictHint =
+      "create the instance with resc_create_options.non_strict to ignore them";
+  if (plan.train)
+    for (const format::TrainParamRec &p : plan.train->trainParams)
+      options.known.insert(p.name);
+  format::WeightCheck check =
+      format::checkWeights(wanted, tensors, others, source, options);
+  if (!check.ok()) {
+    // A library compiled with its weights reads the folded parameters that
+    // res-fold-bn made of them, which no checkpoint has.
+    for (const format::WantedParam &p : wanted) {
+      const std::string folded = ".bn_folded";
+      if (p.name.size() > folded.size() &&
+          p.name.compare(p.name.size() - folded.size(), folded.size(),
+                         folded) == 0 &&
+          !tensors.count(p.name))
+        return fail(RESC_ERROR_WEIGHTS,
+                    source + ": model '" + def->name +
+                        "' was compiled with its weights (resc compile "
+                        "--weights): it reads the batch norms folded into "
+                        "its layers (such as '" +
+                        p.name +
+                        "'), which a checkpoint does not have; create it with "
+                        "the weights it embeds, or compile it without "
+                        "--weights to load checkpoints at creation");
     }
-    if (it->second.shape != p.shape)
-      return fail(RESC_ERROR_WEIGHTS,
-                  "parameter '" + p.name + "' in " + source + " has shape " +
-                      shapeString(it->second.shape) +
-                      " but the model expects " + shapeString(p.shape));
+    std::string message = check.errors[0];
+    if (check.errors.size() > 1)
+      message += " (and " + std::to_string(check.errors.size() - 1) +
+                 " more problems)";
+    return fail(RESC_ERROR_WEIGHTS, message);
   }
   format::ParamLookup lookup =
       [&](const std::string &name) -> const resc::Tensor * {
@@ -598,6 +620,17 @@ resc_status resc_model_create(const resc_model_def *def,
                               const char *weights_path,
                               const void *weights_data, size_t weights_size,
                               resc_model **out) {
+  return resc_model_create_with_options(def, weights_path, weights_data,
+                                        weights_size, nullptr, out);
+}
+
+resc_status resc_model_create_with_options(const resc_model_def *def,
+                                           const char *weights_path,
+                                           const void *weights_data,
+                                           size_t weights_size,
+                                           const resc_create_options *options,
+                                           resc_model **out) {
+  const bool strict = !options || options->non_strict == 0;
   if (!out)
     return failNoModel(RESC_ERROR_NULL_POINTER, "out is NULL");
   *out = nullptr;
@@ -632,7 +665,7 @@ resc_status resc_model_create(const resc_model_def *def,
               : resc::readSafetensorsFromMemory(
                     static_cast<const uint8_t *>(weights_data), weights_size,
                     source, tensors, others, message);
-      status = read ? model->loadWeights(tensors, others, source)
+      status = read ? model->loadWeights(tensors, others, source, strict)
                     : model->fail(RESC_ERROR_WEIGHTS, message);
       if (status == RESC_OK && model->plan.train)
         status = model->initTraining(&tensors);

@@ -193,6 +193,66 @@ TEST(Aot, BadWeights) {
   EXPECT_EQ(resnet20_destroy(m), RESC_OK);
 }
 
+// Weights given at creation are loaded strictly, with the messages of
+// `resc --weights` (format/WeightBinding.h): an extra tensor fails unless
+// the options say non_strict; a checkpoint of another model says so.
+TEST(Aot, StrictWeights) {
+  std::vector<uint8_t> bytes = fileBytes(kData + "/resnet20.safetensors");
+  resc::TensorMap tensors;
+  std::map<std::string, std::string> others;
+  std::string error;
+  ASSERT_TRUE(resc::readSafetensorsFromMemory(bytes.data(), bytes.size(), "w",
+                                              tensors, others, error));
+  resc::TensorMap extra = tensors;
+  extra["fc2.bias"] = resc::Tensor({10});
+  std::vector<uint8_t> serialized;
+  ASSERT_TRUE(resc::serializeSafetensors(extra, serialized, error));
+  resc_model *m = nullptr;
+  EXPECT_EQ(
+      resnet20_create_from_memory(serialized.data(), serialized.size(), &m),
+      RESC_ERROR_WEIGHTS);
+  EXPECT_EQ(std::string(resnet20_error_message(nullptr)),
+            "the weights in memory: 1 tensor of the file is not a parameter "
+            "of the model: 'fc2.bias'; create the instance with "
+            "resc_create_options.non_strict to ignore them");
+  resc_create_options options = {};
+  options.non_strict = 1;
+  ASSERT_EQ(resnet20_create_with_options(nullptr, serialized.data(),
+                                         serialized.size(), &options, &m),
+            RESC_OK)
+      << resnet20_error_message(nullptr);
+  EXPECT_EQ(resnet20_destroy(m), RESC_OK);
+
+  resc::TensorMap another;
+  another["encoder.weight"] = resc::Tensor({4});
+  ASSERT_TRUE(resc::serializeSafetensors(another, serialized, error));
+  EXPECT_EQ(resnet20_create_with_options(nullptr, serialized.data(),
+                                         serialized.size(), &options, &m),
+            RESC_ERROR_WEIGHTS);
+  const std::string message = resnet20_error_message(nullptr);
+  EXPECT_EQ(message.rfind("the weights in memory: none of the model's ", 0), 0u)
+      << message;
+  EXPECT_NE(message.find("parameters are in this file: weights of another "
+                         "model? (and "),
+            std::string::npos)
+      << message;
+}
+
+// tiny embeds its weights, folded by -O2: its own checkpoint at creation
+// names the cause rather than a missing '*.bn_folded' parameter.
+TEST(Aot, CheckpointForALibraryWithFoldedWeights) {
+  resc_model *m = nullptr;
+  EXPECT_EQ(tiny_create_from_file((kData + "/tiny.safetensors").c_str(), &m),
+            RESC_ERROR_WEIGHTS);
+  const std::string message = tiny_error_message(nullptr);
+  EXPECT_NE(message.find("was compiled with its weights (resc compile "
+                         "--weights)"),
+            std::string::npos)
+      << message;
+  ASSERT_EQ(tiny_create(&m), RESC_OK) << tiny_error_message(nullptr);
+  EXPECT_EQ(tiny_destroy(m), RESC_OK);
+}
+
 /// A library whose plan is of another format version (an older resc, whose
 /// kernels would read this runtime's weight packing wrongly) is refused
 /// with a message that says so; other damage stays "malformed".

@@ -113,18 +113,71 @@ resc::TensorMap completeFile() {
   return file;
 }
 
-TEST_F(WeightsTest, BindsAndListsIgnoredKeys) {
+TEST_F(WeightsTest, BindsAndIgnoresBatchCounters) {
   auto module = parse(modelText());
   resc::TensorMap file = completeFile();
   file["bn.num_batches_tracked"] = resc::Tensor(std::vector<int64_t>{});
   resc::TensorMap out;
-  auto result = bindParams(collectParams(*module), file, {{"extra", "I64"}},
-                           "w.safetensors", out);
+  auto result =
+      bindParams(collectParams(*module), file,
+                 {{"bn2.num_batches_tracked", "I64"}}, "w.safetensors", out);
   EXPECT_TRUE(result.ok());
   EXPECT_EQ(out.size(), 8u);
   EXPECT_EQ(out["conv.weight"].data[5], 0.5f);
   EXPECT_EQ(result.ignoredKeys,
-            (std::vector<std::string>{"bn.num_batches_tracked", "extra"}));
+            (std::vector<std::string>{"bn.num_batches_tracked",
+                                      "bn2.num_batches_tracked"}));
+}
+
+// PyTorch's load_state_dict(strict=True): a tensor the model does not have
+// (a bias the model lacks would otherwise load silently) fails the load.
+TEST_F(WeightsTest, ExtraTensorFailsStrictLoad) {
+  auto module = parse(modelText());
+  resc::TensorMap file = completeFile();
+  file["head.bias"] = resc::Tensor({10});
+  resc::TensorMap out;
+  auto result = bindParams(collectParams(*module), file, {{"extra", "I64"}},
+                           "w.safetensors", out);
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0],
+            "w.safetensors: 2 tensors of the file are not parameters of the "
+            "model: 'extra', 'head.bias'; --non-strict ignores them");
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(WeightsTest, NonStrictLoadIgnoresExtraTensors) {
+  auto module = parse(modelText());
+  resc::TensorMap file = completeFile();
+  file["head.bias"] = resc::Tensor({10});
+  resc::TensorMap out;
+  auto result = bindParams(collectParams(*module), file, {{"extra", "I64"}},
+                           "w.safetensors", out, /*strict=*/false);
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(out.size(), 8u);
+  EXPECT_EQ(result.ignoredKeys,
+            (std::vector<std::string>{"extra", "head.bias"}));
+}
+
+TEST_F(WeightsTest, MostParametersMissingSuggestsAnotherModel) {
+  auto module = parse(modelText());
+  resc::TensorMap out;
+  resc::TensorMap some;
+  some["fc.bias"] = resc::Tensor({10});
+  auto result = bindParams(collectParams(*module), some, {}, "w.safetensors",
+                           out, /*strict=*/false);
+  ASSERT_EQ(result.errors.size(), 8u);
+  EXPECT_EQ(result.errors[0], "w.safetensors: 1 of the model's 8 parameters "
+                              "are in this file: weights of another model?");
+  resc::TensorMap other;
+  other["encoder.weight"] = resc::Tensor({3});
+  result = bindParams(collectParams(*module), other, {}, "w.safetensors", out);
+  ASSERT_EQ(result.errors.size(), 10u);
+  EXPECT_EQ(result.errors[0], "w.safetensors: none of the model's 8 "
+                              "parameters are in this file: weights of "
+                              "another model?");
+  EXPECT_EQ(result.errors.back(),
+            "w.safetensors: 1 tensor of the file is not a parameter of the "
+            "model: 'encoder.weight'; --non-strict ignores them");
 }
 
 TEST_F(WeightsTest, WrongShapeNamesKeyAndBothShapes) {

@@ -112,8 +112,8 @@ int runBench(const CommonOptions &common, const BenchOptions &options) {
   std::optional<int64_t> macs = countMacsPerSample(module, model);
 
   resc::TensorMap params;
-  if (!loadOrSeedWeights(module, options.weights, options.seed, common.verbose,
-                         params))
+  if (!loadOrSeedWeights(module, options.weights, !options.nonStrict,
+                         options.seed, common.verbose, params))
     return 1;
   std::vector<resc::Tensor> inputs;
   if (!seedInputs(model, options, inputs))

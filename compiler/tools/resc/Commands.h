@@ -31,6 +31,10 @@ using namespace resc::driver;
 void addPipelineOptions(CLI::App *app, PipelineOptions &options,
                         int defaultLevel);
 
+/// Adds --non-strict, for a command with --weights: load a weights file
+/// that has tensors the model does not have (ignored) rather than refuse it.
+void addNonStrictFlag(CLI::App *app, bool &nonStrict);
+
 /// Options every subcommand shares.
 struct CommonOptions {
   std::string file;
@@ -51,6 +55,7 @@ struct InfoOptions {
   /// seeded).
   bool lipschitz = false;
   std::string weights;
+  bool nonStrict = false;
   uint64_t seed = 0;
 };
 int runInfo(const CommonOptions &common, const InfoOptions &options);
@@ -66,6 +71,7 @@ struct EmitOptions {
   std::string target = "host";
   std::string output = "-";
   std::string weights;
+  bool nonStrict = false;
   bool locations = false;
   PipelineOptions pipeline;
 };
@@ -75,6 +81,7 @@ const std::vector<std::string> &emitFormats();
 
 struct RunOptions {
   std::string weights;
+  bool nonStrict = false;
   /// NAME=FILE.npy, or FILE.npy for a model with one input.
   std::vector<std::string> inputs;
   /// NAME=FILE.npy, or FILE.npy for a model with one output.
@@ -106,6 +113,7 @@ int runInitWeights(const CommonOptions &common,
 
 struct BenchOptions {
   std::string weights;
+  bool nonStrict = false;
   uint64_t seed = 0;
   int64_t batch = 1;
   /// 0: Halide's default (HL_NUM_THREADS, else one per core).

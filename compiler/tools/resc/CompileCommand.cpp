@@ -55,6 +55,7 @@ CLI::App *addCompileCommand(CLI::App &app, CommonOptions &common,
                   "and packed); without it, instances load weights at "
                   "creation")
       ->type_name("FILE");
+  addNonStrictFlag(cmd, options.nonStrict);
   cmd->add_option("--target", options.target,
                   "host, host-cuda, or a Halide target string such as "
                   "x86-64-linux-avx2")
@@ -102,7 +103,8 @@ int runCompile(const CommonOptions &common, const CompileOptions &options) {
   mlir::ModuleOp module = session.module();
   resc::TensorMap params;
   if (!options.weights.empty()) {
-    if (!loadWeights(module, options.weights, common.verbose, params))
+    if (!loadWeights(module, options.weights, !options.nonStrict,
+                     common.verbose, params))
       return 1;
     // A training library keeps the parameters' names in its inference
     // plan (an optimiser changes them in place, and the plan re-packs

@@ -14,6 +14,7 @@ namespace resc::cli {
 
 struct CompileOptions {
   std::string weights;
+  bool nonStrict = false;
   std::string output;
   std::string target = "host";
   std::string name;

@@ -39,7 +39,8 @@ int runEmit(const CommonOptions &common, const EmitOptions &options) {
     return 1;
   if (!options.weights.empty()) {
     resc::TensorMap values;
-    if (!loadWeights(session.module(), options.weights, common.verbose, values))
+    if (!loadWeights(session.module(), options.weights, !options.nonStrict,
+                     common.verbose, values))
       return 1;
     std::string error;
     if (!res::attachValues(session.module(), values, error)) {

@@ -306,7 +306,8 @@ static int printLipschitz(ModelSession &session, const CommonOptions &common,
   resc::TensorMap params;
   std::string error;
   if (!options.weights.empty()) {
-    if (!loadWeights(session.module(), options.weights, common.verbose, params))
+    if (!loadWeights(session.module(), options.weights, !options.nonStrict,
+                     common.verbose, params))
       return 1;
   } else if (!res::initParams(session.module(), options.seed, params, error)) {
     reportError(error);

@@ -43,4 +43,11 @@ void addPipelineOptions(CLI::App *app, PipelineOptions &options,
       ->group(group);
 }
 
+void addNonStrictFlag(CLI::App *app, bool &nonStrict) {
+  app->add_flag("--non-strict", nonStrict,
+                "Load a --weights file that also has tensors the model does "
+                "not have (they are ignored; -v lists them) instead of "
+                "refusing it, like PyTorch's load_state_dict(strict=False)");
+}
+
 } // namespace resc::cli

@@ -129,8 +129,8 @@ bool prepareInputs(func::FuncOp model, const RunOptions &options, bool verbose,
 
 bool prepareRun(ModuleOp module, func::FuncOp model, const RunOptions &options,
                 bool verbose, RunSetup &setup) {
-  if (!loadOrSeedWeights(module, options.weights, options.seed, verbose,
-                         setup.params))
+  if (!loadOrSeedWeights(module, options.weights, !options.nonStrict,
+                         options.seed, verbose, setup.params))
     return false;
   for (unsigned i = 0; i < model.getNumResults(); ++i)
     setup.outputNames.push_back(outputName(model, i));

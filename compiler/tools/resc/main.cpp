@@ -151,6 +151,7 @@ int main(int argc, char **argv) {
       ->add_option("--weights", info.weights,
                    "Weights for --lipschitz (default: seeded)")
       ->type_name("FILE");
+  addNonStrictFlag(infoCmd, info.nonStrict);
   infoCmd->add_option("--seed", info.seed, "Seed of seeded weights")
       ->type_name("S")
       ->capture_default_str();
@@ -202,6 +203,7 @@ int main(int argc, char **argv) {
                    "Bind the values of this safetensors file into the "
                    "res.param ops, so the IR carries its weights")
       ->type_name("FILE");
+  addNonStrictFlag(emitCmd, emit.nonStrict);
   emitCmd->add_flag("--locations", emit.locations,
                     "Print the source location of every op");
   addPipelineOptions(emitCmd, emit.pipeline, /*defaultLevel=*/0);
@@ -222,6 +224,7 @@ int main(int argc, char **argv) {
                    "Parameters from this safetensors file (default: "
                    "seeded, as init-weights writes them)")
       ->type_name("FILE");
+  addNonStrictFlag(runCmd, run.nonStrict);
   runCmd
       ->add_option("--input", run.inputs,
                    "An input as NAME=FILE.npy (f32, C order); NAME= may be "
@@ -321,6 +324,7 @@ int main(int argc, char **argv) {
       ->add_option("--weights", bench.weights,
                    "Parameters from this safetensors file (default: seeded)")
       ->type_name("FILE");
+  addNonStrictFlag(benchCmd, bench.nonStrict);
   benchCmd
       ->add_option("--seed", bench.seed, "Seed of seeded weights and inputs")
       ->type_name("S")

@@ -87,6 +87,22 @@ resc_status resc_model_create(const resc_model_def *def,
                               const char *weights_path,
                               const void *weights_data, size_t weights_size,
                               resc_model **out);
+/** Options of resc_model_create_with_options: zero-initialise, then set
+ *  the fields wanted. */
+typedef struct resc_create_options {
+  /** Nonzero: tensors of the weights that the model does not have are
+   *  ignored. By default (0) they are an error, RESC_ERROR_WEIGHTS, as in
+   *  PyTorch's load_state_dict(strict=True): a file with an extra tensor
+   *  usually belongs to another model. */
+  int32_t non_strict;
+} resc_create_options;
+/** resc_model_create with options (NULL: the defaults). */
+resc_status resc_model_create_with_options(const resc_model_def *def,
+                                           const char *weights_path,
+                                           const void *weights_data,
+                                           size_t weights_size,
+                                           const resc_create_options *options,
+                                           resc_model **out);
 /** Weights from a safetensors file / bytes; NULL is an error here (rather
  *  than a fallback to the embedded weights). */
 resc_status resc_model_create_from_file(const resc_model_def *def,
