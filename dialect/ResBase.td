@@ -27,7 +27,13 @@ def Res_ActivationKind : I32EnumAttr<"Activation", "element-wise activation", [
     I32EnumAttrCase<"relu", 1>,
     I32EnumAttrCase<"gelu", 2>,
     I32EnumAttrCase<"sigmoid", 3>,
-    I32EnumAttrCase<"tanh", 4>
+    I32EnumAttrCase<"tanh", 4>,
+    // The activations of MobileNetV2/V3 and EfficientNet, as PyTorch's
+    // nn.ReLU6, nn.Hardsigmoid, nn.Hardswish and nn.SiLU define them.
+    I32EnumAttrCase<"relu6", 5>,
+    I32EnumAttrCase<"hardsigmoid", 6>,
+    I32EnumAttrCase<"hardswish", 7>,
+    I32EnumAttrCase<"silu", 8>
   ]> {
   let cppNamespace = "::res";
   let genSpecializedAttr = 0;

@@ -157,7 +157,9 @@ def Res_ActivationGradOp : Res_Op<"activation_grad",
   let summary = "dy * act'(x), with x the activation's input";
   let description = [{
     relu' is 1 where x > 0 and 0 elsewhere (0 at 0, as PyTorch); GELU's is
-    that of the exact erf form.
+    that of the exact erf form. At the kinks the others follow PyTorch's
+    backward too: relu6' is 1 on (0, 6) only, hardsigmoid' 1/6 on (-3, 3)
+    only, hardswish' x / 3 + 1/2 on [-3, 3] and 1 above.
   }];
   let arguments = !con((ins Res_ActivationAttr:$kind, F32AnyTensor:$grad,
                             F32AnyTensor:$input), LayerAttr);

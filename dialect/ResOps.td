@@ -85,7 +85,8 @@ def Res_BatchNormOp : Res_Op<"batch_norm", [Pure]> {
 }
 
 def Res_ActivationOp : Res_Op<"activation", [Pure, SameOperandsAndResultType]> {
-  let summary = "element-wise activation (identity, relu, gelu, sigmoid, tanh)";
+  let summary = "element-wise activation (identity, relu, gelu, sigmoid, "
+                "tanh, relu6, hardsigmoid, hardswish, silu)";
   let arguments = !con((ins Res_ActivationAttr:$kind, F32AnyTensor:$input),
                        LayerAttr);
   let results = (outs F32AnyTensor:$result);

@@ -43,7 +43,8 @@ const std::map<std::string, std::vector<ParamSpec>> &signatures() {
                  {"pad", constant(Scalar::ofInt(0))}};
     t["dense"] = {{"out", nullptr}, {"bias", constant(Scalar::ofBool(true))}};
     t["upsample"] = {{"factor", nullptr}};
-    for (const char *none : {"relu", "gelu", "sigmoid", "tanh", "identity",
+    for (const char *none : {"relu", "gelu", "sigmoid", "tanh", "relu6",
+                             "hardsigmoid", "hardswish", "silu", "identity",
                              "global_avgpool", "flatten", "softmax"})
       t[none] = {};
     return t;

@@ -322,9 +322,10 @@ LogicalResult Elaborator::elaborateCall(const ast::Stmt &call,
     };
     for (auto &[name, _] : definitions)
       consider(name);
-    for (const char *b : {"conv", "bn", "relu", "gelu", "sigmoid", "tanh",
-                          "identity", "maxpool", "avgpool", "global_avgpool",
-                          "flatten", "dense", "upsample", "softmax"})
+    for (const char *b :
+         {"conv", "bn", "relu", "gelu", "sigmoid", "tanh", "relu6",
+          "hardsigmoid", "hardswish", "silu", "identity", "maxpool", "avgpool",
+          "global_avgpool", "flatten", "dense", "upsample", "softmax"})
       consider(b);
     error(call.loc, "unknown statement or block '" + call.callee + "'" + hint);
     return failure();
@@ -503,7 +504,8 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
     auto kind = activationNamed(after->name);
     if (!kind) {
       error(after->nameLoc, "unknown activation '" + after->name +
-                                "'; expected relu, gelu, sigmoid, tanh or "
+                                "'; expected relu, gelu, sigmoid, tanh, "
+                                "relu6, hardsigmoid, hardswish, silu or "
                                 "identity");
       return failure();
     }

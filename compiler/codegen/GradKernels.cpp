@@ -265,6 +265,17 @@ Expr activationGrad(Activation kind, Expr dy, Expr x) {
     Expr pdf = exp(-0.5f * x * x) * float(1.0 / std::sqrt(2.0 * M_PI));
     return dy * (cdf + x * pdf);
   }
+  case Activation::relu6:
+    return select(x > 0.0f && x < 6.0f, dy, 0.0f);
+  case Activation::hardsigmoid:
+    return select(x > -3.0f && x < 3.0f, dy / 6.0f, 0.0f);
+  case Activation::hardswish:
+    return select(x < -3.0f, 0.0f,
+                  select(x <= 3.0f, dy * (x / 3.0f + 0.5f), dy));
+  case Activation::silu: {
+    Expr s = 1.0f / (1.0f + exp(-x));
+    return dy * s * (1.0f + x * (1.0f - s));
+  }
   }
   return dy;
 }

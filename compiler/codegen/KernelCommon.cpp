@@ -2,8 +2,8 @@
 // fused epilogue, activations and the pointwise schedule.
 #include "compiler/codegen/Kernels.h"
 
-#include "format/WeightPacking.h"
 #include "dialect/ResDialect.h"
+#include "format/WeightPacking.h"
 
 #include <cmath>
 
@@ -87,6 +87,16 @@ Expr activate(Activation kind, Expr v) {
     return 1.0f / (1.0f + exp(-v));
   case Activation::tanh:
     return tanh(v);
+  case Activation::relu6:
+    // Selects keep NaN as NaN, as the interpreter and torch do.
+    return select(v < 0.0f, 0.0f, select(v > 6.0f, 6.0f, v));
+  case Activation::hardsigmoid:
+    return select(v <= -3.0f, 0.0f, select(v >= 3.0f, 1.0f, v / 6.0f + 0.5f));
+  case Activation::hardswish:
+    return select(v <= -3.0f, 0.0f,
+                  select(v >= 3.0f, v, v * (v + 3.0f) / 6.0f));
+  case Activation::silu:
+    return v / (1.0f + exp(-v));
   }
   return v;
 }

@@ -175,6 +175,14 @@ std::string activation(res::Activation kind, const std::string &x) {
     return "torch.sigmoid(" + x + ")";
   case res::Activation::tanh:
     return "torch.tanh(" + x + ")";
+  case res::Activation::relu6:
+    return "F.relu6(" + x + ")";
+  case res::Activation::hardsigmoid:
+    return "F.hardsigmoid(" + x + ")";
+  case res::Activation::hardswish:
+    return "F.hardswish(" + x + ")";
+  case res::Activation::silu:
+    return "F.silu(" + x + ")";
   }
   return x;
 }

@@ -262,6 +262,16 @@ bool activationGrad(Activation kind, const Tensor &dy, const Tensor &x,
       double pdf = std::exp(-0.5 * v * v) / std::sqrt(2.0 * kPi);
       return cdf + v * pdf;
     }
+    case Activation::relu6:
+      return v > 0 && v < 6 ? 1.0 : 0.0;
+    case Activation::hardsigmoid:
+      return v > -3 && v < 3 ? 1.0 / 6 : 0.0;
+    case Activation::hardswish:
+      return v < -3 ? 0.0 : v <= 3 ? v / 3 + 0.5 : 1.0;
+    case Activation::silu: {
+      double s = 1.0 / (1.0 + std::exp(-v));
+      return s * (1.0 + v * (1.0 - s));
+    }
     }
     return std::nan("");
   };

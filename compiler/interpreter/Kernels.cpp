@@ -267,6 +267,15 @@ float activate(Activation kind, float x) {
     return static_cast<float>(1.0 / (1.0 + std::exp(-v)));
   case Activation::tanh:
     return static_cast<float>(std::tanh(v));
+  case Activation::relu6:
+    // Comparisons that keep NaN as NaN, as torch's clamp does.
+    return x < 0 ? 0.0f : x > 6 ? 6.0f : x;
+  case Activation::hardsigmoid:
+    return x <= -3 ? 0.0f : x >= 3 ? 1.0f : static_cast<float>(v / 6 + 0.5);
+  case Activation::hardswish:
+    return x <= -3 ? 0.0f : x >= 3 ? x : static_cast<float>(v * (v + 3) / 6);
+  case Activation::silu:
+    return static_cast<float>(v / (1.0 + std::exp(-v)));
   }
   return std::numeric_limits<float>::quiet_NaN();
 }

@@ -19,9 +19,30 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-/// The largest slope of gelu(x) = x * Phi(x), at x = sqrt(2), is 1.12898;
-/// 1.13 rounds it up.
-constexpr double kGeluSlope = 1.13;
+/// The largest slope of an activation: its Lipschitz constant.
+double activationSlope(Activation kind) {
+  switch (kind) {
+  case Activation::sigmoid:
+    return 0.25;
+  case Activation::gelu:
+    // At x = sqrt(2): 1.12898, rounded up.
+    return 1.13;
+  case Activation::hardsigmoid:
+    return 1.0 / 6;
+  case Activation::hardswish:
+    // (2x + 3) / 6 on [-3, 3], largest at x = 3.
+    return 1.5;
+  case Activation::silu:
+    // s(x) (1 + x (1 - s(x))) peaks at x = 2.3994: 1.09984, rounded up.
+    return 1.1;
+  case Activation::identity:
+  case Activation::relu:
+  case Activation::relu6:
+  case Activation::tanh:
+    return 1.0;
+  }
+  return kInf;
+}
 
 /// How many windows of size k, stride s and dilation d one input index
 /// falls in: the taps j with j*d = r (mod s) for a fixed r.
@@ -94,16 +115,8 @@ double LipschitzAnalysis::opBound(Operation *op) {
                                         std::sqrt((*var)[c] + eps));
             return best;
           })
-          .Case([&](ActivationOp act) {
-            switch (act.getKind()) {
-            case Activation::sigmoid:
-              return 0.25;
-            case Activation::gelu:
-              return kGeluSlope;
-            default:
-              return 1.0;
-            }
-          })
+          .Case(
+              [&](ActivationOp act) { return activationSlope(act.getKind()); })
           .Case([&](MaxPool2DOp pool) {
             return std::sqrt(
                 windowOverlap(pool.getKernel(), pool.getStride(), {1, 1}));
@@ -172,9 +185,7 @@ double LipschitzAnalysis::propagate(Block &block, ArrayRef<double> argBounds,
                                                  applications);
               double afterBound = 1;
               if (auto after = residual.getAfter())
-                afterBound = *after == Activation::sigmoid ? 0.25
-                             : *after == Activation::gelu  ? kGeluSlope
-                                                           : 1.0;
+                afterBound = activationSlope(*after);
               entry.total =
                   afterBound *
                   std::abs(residual.getOutputScale().convertToDouble()) *

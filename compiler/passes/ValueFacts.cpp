@@ -32,6 +32,25 @@ bool hasZeroShift(BatchNormOp bn) {
 
 bool hasZeroBias(Value bias) { return !bias || isBoundZero(bias); }
 
+/// Whether act(0) = 0: not for sigmoid and hardsigmoid (0.5).
+bool keepsZero(Activation kind) {
+  return kind != Activation::sigmoid && kind != Activation::hardsigmoid;
+}
+
+/// Whether every output of the activation is >= 0 (hardswish and silu dip
+/// below 0).
+bool nonNegative(Activation kind) {
+  switch (kind) {
+  case Activation::relu:
+  case Activation::relu6:
+  case Activation::sigmoid:
+  case Activation::hardsigmoid:
+    return true;
+  default:
+    return false;
+  }
+}
+
 } // namespace
 
 bool isProvablyZero(Value value, std::string *why) {
@@ -63,9 +82,7 @@ bool isProvablyZero(Value value, std::string *why) {
         return isProvablyZero(layer.getInput(), why);
       })
       .Case([&](ActivationOp act) {
-        // sigmoid(0) = 0.5; the others map 0 to 0.
-        return act.getKind() != Activation::sigmoid &&
-               isProvablyZero(act.getInput(), why);
+        return keepsZero(act.getKind()) && isProvablyZero(act.getInput(), why);
       })
       .Case<MaxPool2DOp, AvgPool2DOp, GlobalAvgPoolOp, FlattenOp, UpsampleOp>(
           [&](auto op) { return isProvablyZero(op.getInput(), why); })
@@ -86,15 +103,9 @@ bool isProvablyNonNegative(Value value) {
   }
   return llvm::TypeSwitch<Operation *, bool>(def)
       .Case([&](ActivationOp act) {
-        switch (act.getKind()) {
-        case Activation::relu:
-        case Activation::sigmoid:
-          return true;
-        case Activation::identity:
-          return isProvablyNonNegative(act.getInput());
-        default:
-          return false;
-        }
+        return act.getKind() == Activation::identity
+                   ? isProvablyNonNegative(act.getInput())
+                   : nonNegative(act.getKind());
       })
       .Case<ResidualOp, FusedConv2DOp>([&](auto op) {
         std::optional<Activation> act;
@@ -102,7 +113,7 @@ bool isProvablyNonNegative(Value value) {
           act = op.getAfter();
         else
           act = op.getActivation();
-        return act && (*act == Activation::relu || *act == Activation::sigmoid);
+        return act && nonNegative(*act);
       })
       // Max pooling pads with -inf, average pooling with zeros: neither
       // brings in a negative value.
@@ -119,33 +130,31 @@ bool isProvablyNonNegative(Value value) {
 bool mapsZeroToZero(Region &region, std::string *why) {
   for (Operation &op : region.getOps()) {
     std::string breaker;
-    bool ok = llvm::TypeSwitch<Operation *, bool>(&op)
-                  .Case<Conv2DOp, DenseOp>(
-                      [&](auto layer) { return hasZeroBias(layer.getBias()); })
-                  // The residual operand is not a function of the region's
-                  // input that this walk follows.
-                  .Case([&](FusedConv2DOp fused) {
-                    auto act = fused.getActivation();
-                    return hasZeroBias(fused.getBias()) &&
-                           !fused.getResidual() &&
-                           (!act || *act != Activation::sigmoid);
-                  })
-                  .Case([&](BatchNormOp bn) { return hasZeroShift(bn); })
-                  .Case([&](ActivationOp act) {
-                    return act.getKind() != Activation::sigmoid;
-                  })
-                  .Case([&](ResidualOp inner) {
-                    auto after = inner.getAfter();
-                    return (!after || *after != Activation::sigmoid) &&
-                           mapsZeroToZero(inner.getBranch(), why) &&
-                           mapsZeroToZero(inner.getShortcut(), why);
-                  })
-                  .Case([&](RepeatOp inner) {
-                    return mapsZeroToZero(inner.getBody(), why);
-                  })
-                  // Softmax of 0 is uniform, not 0.
-                  .Case([&](SoftmaxOp) { return false; })
-                  .Default([](Operation *) { return true; });
+    bool ok =
+        llvm::TypeSwitch<Operation *, bool>(&op)
+            .Case<Conv2DOp, DenseOp>(
+                [&](auto layer) { return hasZeroBias(layer.getBias()); })
+            // The residual operand is not a function of the region's
+            // input that this walk follows.
+            .Case([&](FusedConv2DOp fused) {
+              auto act = fused.getActivation();
+              return hasZeroBias(fused.getBias()) && !fused.getResidual() &&
+                     (!act || keepsZero(*act));
+            })
+            .Case([&](BatchNormOp bn) { return hasZeroShift(bn); })
+            .Case([&](ActivationOp act) { return keepsZero(act.getKind()); })
+            .Case([&](ResidualOp inner) {
+              auto after = inner.getAfter();
+              return (!after || keepsZero(*after)) &&
+                     mapsZeroToZero(inner.getBranch(), why) &&
+                     mapsZeroToZero(inner.getShortcut(), why);
+            })
+            .Case([&](RepeatOp inner) {
+              return mapsZeroToZero(inner.getBody(), why);
+            })
+            // Softmax of 0 is uniform, not 0.
+            .Case([&](SoftmaxOp) { return false; })
+            .Default([](Operation *) { return true; });
     if (!ok) {
       if (why && why->empty())
         *why = "'" + layerName(&op) + "' does not map 0 to 0";

@@ -580,6 +580,16 @@ double actGrad(Activation kind, double x) {
   case Activation::gelu:
     return 0.5 * (1 + std::erf(x / std::sqrt(2.0))) +
            x * std::exp(-x * x / 2) / std::sqrt(2 * M_PI);
+  case Activation::relu6:
+    return x > 0 && x < 6 ? 1 : 0;
+  case Activation::hardsigmoid:
+    return x > -3 && x < 3 ? 1.0 / 6 : 0;
+  case Activation::hardswish:
+    return x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1;
+  case Activation::silu: {
+    double s = 1 / (1 + std::exp(-x));
+    return s * (1 + x * (1 - s));
+  }
   }
   return 0;
 }
@@ -587,11 +597,12 @@ double actGrad(Activation kind, double x) {
 TEST(GradKernels, ActivationGrad) {
   for (Activation kind :
        {Activation::identity, Activation::relu, Activation::sigmoid,
-        Activation::tanh, Activation::gelu})
+        Activation::tanh, Activation::gelu, Activation::relu6,
+        Activation::hardsigmoid, Activation::hardswish, Activation::silu})
     for (std::vector<int64_t> dims : {std::vector<int64_t>{5, 4, 3}, {19}}) {
       auto make = [&](int64_t n) {
         return std::vector<Ref>{random(withBatch(n, dims), 19),
-                                random(withBatch(n, dims), 20, -3, 3)};
+                                random(withBatch(n, dims), 20, -4.5, 7.5)};
       };
       KernelDesc d = describe(KernelKind::ActivationGrad, make(1), {true, true},
                               Dims(dims));

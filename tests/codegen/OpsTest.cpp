@@ -250,6 +250,16 @@ TEST(CodegenOps, StandaloneBatchNormAndActivations) {
   // After a pool nothing absorbs them: one elementwise kernel each chain.
   check("16, 8, 8", "maxpool(2); bn as n; relu");
   check("12, 6, 6", "avgpool(2); gelu; sigmoid; tanh; identity");
+  check("12, 6, 6", "avgpool(2); relu6; silu; hardswish; hardsigmoid");
+}
+
+TEST(CodegenOps, MobileActivationsAsEpilogues) {
+  // After a conv and a dense they are the producing kernel's epilogue,
+  // as in MobileNetV2 (conv, bn, relu6) and EfficientNet (conv, bn, silu).
+  check("8, 9, 9", "conv(16, 3) as c; bn as n; relu6");
+  check("8, 9, 9", "conv(16, 1) as c; bn as n; silu");
+  check("8, 9, 9", "conv(8, 3, pad = 1) as c; hardswish");
+  check("24", "dense(16) as a; hardsigmoid; dense(8) as b; hardswish");
 }
 
 TEST(CodegenOps, GlobalPoolDenseSoftmax) {

@@ -94,6 +94,14 @@ inline double activate(Activation kind, double v) {
     return std::tanh(v);
   case Activation::gelu:
     return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+  case Activation::relu6:
+    return std::min(std::max(v, 0.0), 6.0);
+  case Activation::hardsigmoid:
+    return std::min(std::max(v + 3, 0.0), 6.0) / 6;
+  case Activation::hardswish:
+    return v * std::min(std::max(v + 3, 0.0), 6.0) / 6;
+  case Activation::silu:
+    return v / (1.0 + std::exp(-v));
   }
   return std::nan("");
 }

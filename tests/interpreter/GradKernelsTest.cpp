@@ -194,8 +194,14 @@ TEST(GradKernelsTest, LerpUpdatesRunningStatistics) {
 
 void checkActivation(Activation kind) {
   const std::string name = res::stringifyActivation(kind).str();
-  // Away from relu's kink, which the finite differences must not cross.
-  Tensor x = awayFromZero(randomTensor({2, 3, 4}, name + ".x", -3.0, 3.0));
+  // Away from the kinks (relu's 0; -3, 0, 3 and 6 of relu6, hardsigmoid
+  // and hardswish), which the finite differences must not cross; wide
+  // enough to reach every piece.
+  Tensor x = awayFromZero(randomTensor({3, 4, 5}, name + ".x", -4.5, 7.5));
+  for (float &v : x.data)
+    for (float kink : {-3.0f, 3.0f, 6.0f})
+      if (std::abs(v - kink) < 0.05f)
+        v = kink + (v < kink ? -0.05f : 0.05f);
   std::string error;
   Tensor y, dx;
   ASSERT_TRUE(k::activation(x, kind, y, error)) << error;
@@ -219,6 +225,28 @@ TEST(GradKernelsTest, ActivationSigmoid) {
   checkActivation(Activation::sigmoid);
 }
 TEST(GradKernelsTest, ActivationTanh) { checkActivation(Activation::tanh); }
+TEST(GradKernelsTest, ActivationRelu6) { checkActivation(Activation::relu6); }
+TEST(GradKernelsTest, ActivationHardsigmoid) {
+  checkActivation(Activation::hardsigmoid);
+}
+TEST(GradKernelsTest, ActivationHardswish) {
+  checkActivation(Activation::hardswish);
+}
+TEST(GradKernelsTest, ActivationSilu) { checkActivation(Activation::silu); }
+
+TEST(GradKernelsTest, MobileActivationsAtTheirKinks) {
+  // PyTorch's backward at the kinks: relu6' 0 at 0 and 6, hardsigmoid' 0
+  // at -3 and 3, hardswish' -1/2 at -3 and 3/2 at 3.
+  Tensor x({4}), dy({4}, 1.0f), dx;
+  x.data = {-3, 0, 3, 6};
+  std::string error;
+  ASSERT_TRUE(k::activationGrad(Activation::relu6, dy, x, dx, error)) << error;
+  EXPECT_EQ(dx.data, (std::vector<float>{0, 0, 1, 0}));
+  ASSERT_TRUE(k::activationGrad(Activation::hardsigmoid, dy, x, dx, error));
+  EXPECT_EQ(dx.data, (std::vector<float>{0, 1.0f / 6, 0, 0}));
+  ASSERT_TRUE(k::activationGrad(Activation::hardswish, dy, x, dx, error));
+  EXPECT_EQ(dx.data, (std::vector<float>{-0.5f, 0.5f, 1.5f, 1}));
+}
 
 TEST(GradKernelsTest, ReluIsFlatAtZero) {
   // As PyTorch: relu'(0) = 0.

@@ -2,6 +2,8 @@
 // working), covering each attribute the op has.
 #include "InterpreterTestUtil.h"
 
+#include <cmath>
+
 using namespace res::testing;
 using resc::Tensor;
 
@@ -194,6 +196,26 @@ TEST_F(OpsTest, Activations) {
   expectTensor(
       runOne(activationModel("tanh"), {x}), {1, 4},
       {-0.9640275800758169f, -0.46211715726000974f, 0, 0.9051482536448664f});
+}
+
+// MobileNet's and EfficientNet's activations, against values PyTorch's
+// F.relu6, F.hardsigmoid, F.hardswish and F.silu give, on both sides of
+// every kink (-3, 0, 3, 6).
+TEST_F(OpsTest, MobileActivations) {
+  Tensor x = tensor({1, 4}, {-4, -1.5f, 2, 7});
+  expectTensor(runOne(activationModel("relu6"), {x}), {1, 4}, {0, 0, 2, 6});
+  expectTensor(runOne(activationModel("hardsigmoid"), {x}), {1, 4},
+               {0, 0.25f, 0.8333333333333334f, 1});
+  expectTensor(runOne(activationModel("hardswish"), {x}), {1, 4},
+               {0, -0.375f, 1.6666666666666667f, 7});
+  expectTensor(runOne(activationModel("silu"), {x}), {1, 4},
+               {-0.07194483984836623f, -0.2736382857095345f,
+                1.7615941559557646f, 6.993622641639196f});
+  // NaN stays NaN (torch.clamp's rule), not 0 or 6.
+  Tensor nan = tensor({1, 4}, {NAN, 1, 1, 1});
+  for (const char *kind : {"relu6", "hardsigmoid", "hardswish"})
+    EXPECT_TRUE(std::isnan(runOne(activationModel(kind), {nan}).data[0]))
+        << kind;
 }
 
 std::string poolModel(const std::string &op, const std::string &kernel,

@@ -148,3 +148,37 @@ func.func @small(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
   }
   return %y : tensor<?x2xf32>
 }
+
+// -----
+
+// hardsigmoid(0) = 0.5, as sigmoid(0): a branch that ends in one is not
+// zero even when the layer before it is, and the block stays. relu6 keeps
+// 0 at 0: that block goes.
+// CHECK-LABEL: func.func @hardsigmoid_is_not_zero
+// CHECK: res.residual
+// CHECK: res.activation hardsigmoid
+// CHECK-LABEL: func.func @relu6_keeps_zero
+// CHECK-NOT: res.residual
+// CHECK: return %arg0
+res.param @b.fc.weight : tensor<4x4xf32> = dense<0.0> : tensor<4x4xf32>
+func.func @hardsigmoid_is_not_zero(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = res.residual %x {layer = "b"} : tensor<?x4xf32> -> tensor<?x4xf32> branch {
+  ^bb0(%a: tensor<?x4xf32>):
+    %w = res.weight @b.fc.weight : tensor<4x4xf32>
+    %d = res.dense %a, %w {layer = "b.fc"} : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+    %h = res.activation hardsigmoid %d : tensor<?x4xf32>
+    res.yield %h : tensor<?x4xf32>
+  }
+  return %y : tensor<?x4xf32>
+}
+func.func @relu6_keeps_zero(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-remark@+1 {{pruned block 'c': 'c.fc' has zero weight and bias; bound 0}}
+  %y = res.residual %x {layer = "c"} : tensor<?x4xf32> -> tensor<?x4xf32> branch {
+  ^bb0(%a: tensor<?x4xf32>):
+    %w = res.weight @b.fc.weight : tensor<4x4xf32>
+    %d = res.dense %a, %w {layer = "c.fc"} : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+    %h = res.activation relu6 %d : tensor<?x4xf32>
+    res.yield %h : tensor<?x4xf32>
+  }
+  return %y : tensor<?x4xf32>
+}
