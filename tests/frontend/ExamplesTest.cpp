@@ -46,7 +46,10 @@ TEST(Examples, TorchvisionParameterCounts) {
   };
   for (Case k : {Case{"resnet18.res", 11689512, 102},
                  Case{"resnet34.res", 21797672, 182},
-                 Case{"resnet50.res", 25557032, 267}}) {
+                 Case{"resnet50.res", 25557032, 267},
+                 Case{"resnext50_32x4d.res", 25028904, 267},
+                 Case{"wide_resnet50_2.res", 68883240, 267},
+                 Case{"mobilenet_v2.res", 3504872, 262}}) {
     Compiled c = compileFile(kExamples + "/" + k.file);
     ASSERT_TRUE(c.ok()) << c.diagnostics;
     EXPECT_EQ(trainableCount(c), k.params) << k.file;
