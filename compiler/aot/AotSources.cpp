@@ -278,8 +278,9 @@ std::string headerSource(const AotSourceInfo &info) {
      << " * Every function returns a resc_status (RESC_OK = 0) and keeps a\n"
      << " * message for " << n
      << "_error_message; see resc/resc_runtime.h and docs/aot.md.\n"
-     << " * Link with libresc_aot_runtime.a and libresc_runtime.a (CMake:\n"
-     << " * resc_add_model or resc::aot_runtime). */\n"
+     << " * Link with libresc_aot_runtime.a, libresc_executor.a,\n"
+     << " * libresc_format.a and libresc_runtime.a (CMake: resc_add_model\n"
+     << " * or resc::aot_runtime). */\n"
      << "#ifndef RESC_MODEL_" << N << "_H\n#define RESC_MODEL_" << N
      << "_H\n\n#include <resc/resc_runtime.h>\n\n"
      << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
