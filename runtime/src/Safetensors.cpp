@@ -16,6 +16,7 @@
 #include "Json.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 namespace resc {
@@ -252,6 +253,24 @@ bool readSafetensorsFromMemory(const uint8_t *data, size_t size,
     return fail("file is " + std::to_string(size) +
                 " bytes, too short for the 8-byte header length");
   uint64_t headerSize = detail::loadLE(data, 8);
+  // Files of other formats: their first bytes read as a header length that
+  // does not fit; name the format rather than the length.
+  auto startsWith = [&](const char *magic, size_t n) {
+    return size >= n && std::memcmp(data, magic, n) == 0;
+  };
+  if (headerSize > kMaxHeaderSize || headerSize > size - 8) {
+    if (startsWith("\x93NUMPY", 6))
+      return fail("not a safetensors file (it looks like .npy, NumPy's "
+                  "format): weights are read from safetensors");
+    if (startsWith("PK\x03\x04", 4))
+      return fail("not a safetensors file (it looks like a zip archive, as "
+                  "torch.save writes a .pth): save the state_dict with "
+                  "safetensors.torch.save_file");
+    if (data[0] == 0x80 && data[1] >= 2 && data[1] <= 5)
+      return fail("not a safetensors file (it looks like a Python pickle, "
+                  "as an old torch.save writes): save the state_dict with "
+                  "safetensors.torch.save_file");
+  }
   if (headerSize > kMaxHeaderSize)
     return fail("header length " + std::to_string(headerSize) +
                 " exceeds the limit of " + std::to_string(kMaxHeaderSize) +

@@ -55,6 +55,24 @@ std::vector<HostileCase> hostileCases() {
       {"HeaderOneByteTooLong", le(9, 8) + bytesOf("{}      "),
        "header length 9 is larger than the rest of the file (8 bytes)"},
       {"HeaderLengthZero", le(0, 8) + f32({1}), "header length is 0"},
+      // Files of other formats that users pass as weights, named.
+      {"NumpyFile",
+       bytesOf(std::string("\x93NUMPY\x01\x00"
+                           "v\x00{'descr': '<f4'}",
+                           26)),
+       "not a safetensors file (it looks like .npy, NumPy's format)"},
+      {"TorchZip",
+       bytesOf(std::string("PK\x03\x04\x14\x00\x00\x00", 8)) +
+           bytesOf("archive/data.pkl"),
+       "not a safetensors file (it looks like a zip archive, as torch.save "
+       "writes a .pth)"},
+      {"LegacyTorchPickle",
+       bytesOf(std::string("\x80\x02\x8a\x0a"
+                           "lXYZ"
+                           "\x9c"
+                           "F j",
+                           12)),
+       "not a safetensors file (it looks like a Python pickle"},
       {"HeaderNotAnObject", safetensors("[]", {}),
        "header does not start with '{'"},
       {"HeaderLeadingSpace", safetensors(" {}", {}),
