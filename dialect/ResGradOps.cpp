@@ -190,6 +190,19 @@ LogicalResult GlobalAvgPoolGradOp::verify() {
   return checkResultShape(*this, getType(), {dy[0], dy[1], x[2], x[3]});
 }
 
+LogicalResult ChannelMulGradGateOp::verify() {
+  if (getGrad().getType() != getInput().getType())
+    return emitOpError("the gradient and the input must have one type");
+  auto in = dimsOf(getInput().getType());
+  auto g = dimsOf(getType());
+  bool fits = (g.size() == 2 || (g.size() == 4 && g[2] == 1 && g[3] == 1)) &&
+              g[0] == in[0] && g[1] == in[1];
+  if (!fits)
+    return emitOpError("result must be [N, C] or [N, C, 1, 1] of the input ")
+           << shapeString(in) << ", got " << shapeString(g);
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto count = [](ArrayRef<int64_t> dims) {
     int64_t n = 1;

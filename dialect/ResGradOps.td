@@ -207,6 +207,16 @@ def Res_GlobalAvgPoolGradOp : Res_Op<"global_avg_pool_grad", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Res_ChannelMulGradGateOp : Res_Op<"channel_mul_grad_gate", [Pure]> {
+  let summary = "the gradient of a channel_mul's gate: sum over H, W of dy * x";
+  let arguments = !con((ins F32Tensor4:$grad, F32Tensor4:$input), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Res_ReshapeOp : Res_Op<"reshape", [Pure]> {
   let summary = "the same elements per sample in another shape (C order)";
   let arguments = !con((ins F32AnyTensor:$input), LayerAttr);

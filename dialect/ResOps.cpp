@@ -164,6 +164,26 @@ LogicalResult GlobalAvgPoolOp::verify() {
   return checkResultShape(*this, getType(), {in[0], in[1]});
 }
 
+/// A gate of [N, C] or [N, C, 1, 1] for an input of [N, C, H, W].
+static LogicalResult checkGate(Operation *op, Type inputType, Type gateType,
+                               const char *what) {
+  auto in = dimsOf(inputType);
+  auto g = dimsOf(gateType);
+  bool fits = (g.size() == 2 || (g.size() == 4 && g[2] == 1 && g[3] == 1)) &&
+              (g[0] < 0 || in[0] < 0 || g[0] == in[0]) &&
+              (g[1] < 0 || in[1] < 0 || g[1] == in[1]);
+  if (!fits)
+    return op->emitOpError(what)
+           << " must be [N, C] or [N, C, 1, 1] for an input of "
+           << shapeString(in) << ", got " << shapeString(g);
+  return success();
+}
+
+LogicalResult ChannelMulOp::verify() {
+  return checkGate(*this, getInput().getType(), getGate().getType(),
+                   "the gate");
+}
+
 LogicalResult FlattenOp::verify() {
   auto in = dimsOf(getInput().getType());
   if (in.size() < 2)

@@ -117,6 +117,23 @@ def Res_GlobalAvgPoolOp : Res_Op<"global_avg_pool", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Res_ChannelMulOp : Res_Op<"channel_mul",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "x * g, g per (sample, channel) broadcast over H and W";
+  let description = [{
+    The multiply of a `gate { ... }` (squeeze-and-excitation): `input` is
+    [N, C, H, W] and `gate` [N, C] or [N, C, 1, 1], as PyTorch's
+    `x * scale` broadcasts it.
+  }];
+  let arguments = !con((ins F32Tensor4:$input, F32AnyTensor:$gate),
+                       LayerAttr);
+  let results = (outs F32Tensor4:$result);
+  let assemblyFormat = [{
+    $input `,` $gate attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Res_FlattenOp : Res_Op<"flatten", [Pure]> {
   let summary = "[N, C, H, W] to [N, C*H*W]";
   let arguments = !con((ins F32AnyTensor:$input), LayerAttr);

@@ -52,6 +52,7 @@ struct Stmt {
     Shortcut, // shortcut [when changed] { ... }
     After,    // after ACTIVATION
     Scale,    // scale branch|output = EXPR
+    Gate,     // gate { ... } [as NAME]
   };
   Kind kind;
   llvm::SMLoc loc;
@@ -75,7 +76,7 @@ struct Stmt {
   std::string elementType;
   std::vector<Dim> dims;
 
-  // Shortcut.
+  // Shortcut (and the body of Gate).
   bool whenChanged = false;
   StmtList body;
 

@@ -43,9 +43,10 @@ const std::map<std::string, std::vector<ParamSpec>> &signatures() {
                  {"pad", constant(Scalar::ofInt(0))}};
     t["dense"] = {{"out", nullptr}, {"bias", constant(Scalar::ofBool(true))}};
     t["upsample"] = {{"factor", nullptr}};
-    for (const char *none : {"relu", "gelu", "sigmoid", "tanh", "relu6",
-                             "hardsigmoid", "hardswish", "silu", "identity",
-                             "global_avgpool", "flatten", "softmax"})
+    t["global_avgpool"] = {{"keep", constant(Scalar::ofBool(false))}};
+    for (const char *none :
+         {"relu", "gelu", "sigmoid", "tanh", "relu6", "hardsigmoid",
+          "hardswish", "silu", "identity", "flatten", "softmax"})
       t[none] = {};
     return t;
   }();
@@ -282,10 +283,16 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
     return success();
   }
   if (what == "global_avgpool") {
-    if (!needRank(4, "[N, C, H, W]"))
+    auto keep = args.boolean("keep");
+    if (!keep || !needRank(4, "[N, C, H, W]"))
       return failure();
     flow.current =
         b.create<GlobalAvgPoolOp>(at, tensorType({in[0], in[1]}), x, layer);
+    // keep = true: [N, C, 1, 1], as AdaptiveAvgPool2d(1) gives it (the
+    // same elements).
+    if (*keep)
+      flow.current = b.create<ReshapeOp>(at, tensorType({in[0], in[1], 1, 1}),
+                                         flow.current, StringAttr());
     return success();
   }
   if (what == "flatten") {

@@ -119,7 +119,9 @@ static void reserveNames(const ast::StmtList &body, Scope &scope) {
   for (const auto &stmt : body) {
     if (!stmt->asName.empty())
       scope.reserved.insert(stmt->asName);
-    if (stmt->kind == ast::Stmt::Kind::Shortcut)
+    // An anonymous gate names its statements in the enclosing scope.
+    if (stmt->kind == ast::Stmt::Kind::Shortcut ||
+        (stmt->kind == ast::Stmt::Kind::Gate && stmt->asName.empty()))
       reserveNames(stmt->body, scope);
   }
 }
@@ -294,6 +296,8 @@ LogicalResult Elaborator::elaborateStatement(const ast::Stmt &stmt,
     return saveOrCombine(stmt, scope, flow);
   case K::Repeat:
     return elaborateRepeat(stmt, env, scope, flow);
+  case K::Gate:
+    return elaborateGate(stmt, env, scope, flow);
   case K::Call: {
     auto name = claimName(stmt, stmt.callee, scope);
     if (!name)
@@ -302,6 +306,54 @@ LogicalResult Elaborator::elaborateStatement(const ast::Stmt &stmt,
   }
   }
   return failure();
+}
+
+LogicalResult Elaborator::elaborateGate(const ast::Stmt &stmt, Environment &env,
+                                        Scope &scope, Flow &flow) {
+  Value x = flow.current;
+  auto xType = cast<RankedTensorType>(x.getType());
+  if (xType.getRank() != 4) {
+    error(stmt.loc, "gate needs an [N, C, H, W] input but the current tensor "
+                    "is " +
+                        shapeText(xType));
+    return failure();
+  }
+  // The body runs on the input; its result scales the input's channels.
+  Flow inner{flow.builder, x, {}};
+  std::string layer;
+  if (!stmt.asName.empty()) {
+    auto name = claimName(stmt, "gate", scope);
+    if (!name)
+      return failure();
+    Scope named;
+    named.prefix = layer = scope.path(*name);
+    reserveNames(stmt.body, named);
+    if (failed(elaborateBody(stmt.body, env, named, inner)))
+      return failure();
+  } else if (failed(elaborateBody(stmt.body, env, scope, inner))) {
+    return failure();
+  }
+  auto gType = cast<RankedTensorType>(inner.current.getType());
+  ArrayRef<int64_t> g = gType.getShape();
+  const int64_t c = xType.getDimSize(1);
+  bool fits = (g.size() == 2 || (g.size() == 4 && g[2] == 1 && g[3] == 1)) &&
+              (g[1] == c || g[1] < 0 || c < 0);
+  if (!fits) {
+    std::string channels = c < 0 ? "C" : std::to_string(c);
+    error(stmt.loc, "the gate's body gives " + shapeText(gType) +
+                        " but it must give [N, " + channels + "] or [N, " +
+                        channels + ", 1, 1] to scale the input " +
+                        shapeText(xType));
+    return failure();
+  }
+  if (!countOp(stmt.loc))
+    return failure();
+  auto op = flow.builder.create<ChannelMulOp>(loc(stmt.loc), xType, x,
+                                              inner.current, StringAttr());
+  if (!layer.empty())
+    op.setLayerAttr(flow.builder.getStringAttr(layer));
+  flow.current = op;
+  return success();
 }
 
 LogicalResult Elaborator::elaborateCall(const ast::Stmt &call,

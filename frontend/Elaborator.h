@@ -72,6 +72,9 @@ private:
                                     Flow &flow);
   mlir::LogicalResult elaborateRepeat(const ast::Stmt &stmt, Environment &env,
                                       Scope &scope, Flow &flow);
+  /// `gate { BODY } [as NAME]`: the input times BODY(input), per channel.
+  mlir::LogicalResult elaborateGate(const ast::Stmt &stmt, Environment &env,
+                                    Scope &scope, Flow &flow);
   mlir::LogicalResult instantiate(const ast::Definition &def,
                                   const ast::Stmt &call,
                                   const std::string &path, Environment &env,

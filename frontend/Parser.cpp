@@ -207,6 +207,17 @@ std::unique_ptr<Stmt> Parser::parseStatement(int depth) {
       return nullptr;
     return stmt;
   }
+  if (word == "gate") {
+    lexer.take();
+    stmt->kind = Stmt::Kind::Gate;
+    if (!expect(Tok::LBrace, "to open the gate") ||
+        !parseBody(stmt->body, depth + 1) ||
+        !expect(Tok::RBrace, "to close the gate"))
+      return nullptr;
+    if (lexer.peek().isKeyword("as") && !parseAs(*stmt))
+      return nullptr;
+    return stmt;
+  }
   if (word == "scale") {
     lexer.take();
     stmt->kind = Stmt::Kind::Scale;

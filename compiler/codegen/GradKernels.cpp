@@ -616,6 +616,32 @@ HalideKernel buildDenseGrad(const KernelDesc &desc, const Target &target) {
   return k;
 }
 
+/// The gate's gradient of a channel_mul: per channel and sample, the sum
+/// over H and W of dy * x. Each output reads one [H, W] plane of each
+/// input, a short reduction: one output per vector lane over channels.
+HalideKernel buildChannelMulGradGate(const KernelDesc &desc,
+                                     const Target &target) {
+  HalideKernel k;
+  k.inputs = makeInputs(desc);
+  ImageParam &dy = k.inputs[0], &x = k.inputs[1];
+  const Dims &in = desc.operands[0].dims; // [C, H, W]
+  RDom r(0, int(in[2]), 0, int(in[1]), "r");
+  std::vector<Var> vars = makeVars(int(desc.result.size()) + 1);
+  const Var &c = vars[0], &n = vars.back();
+  Func out("out");
+  out(vars) = sum(dy(c, r.x, r.y, n) * x(c, r.x, r.y, n));
+  pinOutput(out, desc.result);
+  const std::string what = "channel_mul_grad_gate: ";
+  if (usesGpu(target)) {
+    k.schedule = what + scheduleGpuPointwise(out, vars).description;
+  } else {
+    k.schedule = what + schedulePointwise(out, vars,
+                                          internalExtents(desc.result), target);
+  }
+  k.pipeline = Pipeline(out);
+  return k;
+}
+
 } // namespace
 
 HalideKernel buildGrad(const KernelDesc &desc, const Target &target) {
@@ -631,6 +657,8 @@ HalideKernel buildGrad(const KernelDesc &desc, const Target &target) {
     return buildPoolGrad(desc, target);
   case KernelKind::SoftmaxGrad:
     return buildSoftmaxGrad(desc, target);
+  case KernelKind::ChannelMulGradGate:
+    return buildChannelMulGradGate(desc, target);
   case KernelKind::DenseGradInput:
   case KernelKind::DenseGradWeight:
     return buildDenseGrad(desc, target);

@@ -135,6 +135,14 @@ Expr applyEpilogue(Expr value, const KernelDesc &desc,
       }
       break;
     }
+    case EpilogueStage::Gate: {
+      // One value per (channel, sample): [C] or [C, 1, 1].
+      const ImageParam &gate = inputs[s.operand];
+      value =
+          value * (gate.dimensions() == 2 ? gate(args[ch], args.back())
+                                          : gate(args[ch], 0, 0, args.back()));
+      break;
+    }
     }
   }
   return value;
@@ -228,6 +236,7 @@ HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
   case KernelKind::UpsampleGrad:
   case KernelKind::SliceChannels:
   case KernelKind::SoftmaxGrad:
+  case KernelKind::ChannelMulGradGate:
     return buildGrad(desc, target);
   }
   throw CompileError("unknown kernel kind");

@@ -94,6 +94,8 @@ const char *kindName(KernelKind kind) {
     return "slice_channels";
   case KernelKind::SoftmaxGrad:
     return "softmax_grad";
+  case KernelKind::ChannelMulGradGate:
+    return "channel_mul_grad_gate";
   }
   return "?";
 }
@@ -180,6 +182,9 @@ std::string KernelDesc::key() const {
       // Scales are baked into the code; print them exactly.
       os << ":combine" << s.operand << '(' << std::hexfloat << s.selfScale
          << ',' << s.otherScale << std::defaultfloat << ')';
+      break;
+    case EpilogueStage::Gate:
+      os << ":gate" << s.operand;
       break;
     }
   }

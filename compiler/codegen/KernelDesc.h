@@ -55,6 +55,9 @@ struct EpilogueStage {
     /// block's sum is this with selfScale = output_scale * branch_scale and
     /// otherScale = output_scale.
     Combine,
+    /// v = v * gate[n, c], `gate` being the batched operand `operand` of
+    /// dims [C] or [C, 1, 1] (a gate's multiply, broadcast over H and W).
+    Gate,
   };
   Kind kind = Act;
   Activation act{};
@@ -100,6 +103,7 @@ enum class KernelKind {
   UpsampleGrad,       // dy
   SliceChannels,      // x
   SoftmaxGrad,        // dy, y
+  ChannelMulGradGate, // dy, x -> sum over H, W of dy * x ([C] or [C, 1, 1])
 };
 
 const char *kindName(KernelKind kind);

@@ -519,6 +519,19 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
         extend(p);
         return emit(p, steps);
       })
+      .Case([&](ChannelMulOp m) -> LogicalResult {
+        auto in = operand(m.getInput());
+        auto gate = operand(m.getGate());
+        if (failed(in) || failed(gate) || failed(dims(m.getInput(), op)))
+          return failure();
+        Pending p = start(KernelKind::Elementwise, op, {*in, *gate});
+        EpilogueStage stage;
+        stage.kind = EpilogueStage::Gate;
+        stage.operand = 1;
+        p.desc.epilogue.push_back(stage);
+        extend(p);
+        return emit(p, steps);
+      })
       .Case([&](AddOp a) -> LogicalResult {
         auto unbatched = [&](Value v) {
           auto known = slotOf.find(v);
@@ -583,7 +596,7 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
             Conv2DGradWeightOp, DenseGradInputOp, DenseGradWeightOp,
             ActivationGradOp, MaxPool2DGradOp, AvgPool2DGradOp,
             GlobalAvgPoolGradOp, ReshapeOp, UpsampleGradOp, SliceChannelsOp,
-            ScaleOp, SoftmaxGradOp>(
+            ScaleOp, SoftmaxGradOp, ChannelMulGradGateOp>(
           [&](Operation *) { return lowerGrad(op, steps); })
       .Case([&](ResidualOp r) { return lowerResidual(r, steps); })
       .Case([&](RepeatOp r) { return lowerRepeat(r, steps); })
@@ -899,6 +912,10 @@ LogicalResult Lowerer::lowerGrad(Operation *op, std::vector<Step> &steps) {
           })
           .Case([&](SoftmaxGradOp) {
             desc.kind = KernelKind::SoftmaxGrad;
+            return success();
+          })
+          .Case([&](ChannelMulGradGateOp) {
+            desc.kind = KernelKind::ChannelMulGradGate;
             return success();
           })
           .Default([&](Operation *) {

@@ -86,6 +86,9 @@ void printKernel(llvm::raw_ostream &os, const KernelDesc &k) {
            << llvm::format("%g", s.otherScale) << " * operand";
       os << ')';
       break;
+    case EpilogueStage::Gate:
+      os << " gate(operand " << s.operand << ')';
+      break;
     }
     os << (&s == &k.epilogue.back() ? "" : ",");
   }

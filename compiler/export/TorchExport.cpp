@@ -276,6 +276,24 @@ private:
       assign(op, indent, "torch.flatten(" + name(flat.getInput()) + ", 1)");
       return true;
     }
+    if (auto reshape = dyn_cast<res::ReshapeOp>(op)) {
+      // The batch stays; the rest of the shape is static.
+      std::string shape = "(" + name(reshape.getInput()) + ".shape[0]";
+      for (int64_t d :
+           cast<RankedTensorType>(reshape.getType()).getShape().drop_front())
+        shape += ", " + std::to_string(d);
+      assign(op, indent, name(reshape.getInput()) + ".reshape(" + shape + "))");
+      return true;
+    }
+    if (auto mul = dyn_cast<res::ChannelMulOp>(op)) {
+      // A gate of [N, C] broadcasts over H and W as [N, C, 1, 1].
+      bool vector =
+          cast<RankedTensorType>(mul.getGate().getType()).getRank() == 2;
+      assign(op, indent,
+             name(mul.getInput()) + " * " + name(mul.getGate()) +
+                 (vector ? "[:, :, None, None]" : ""));
+      return true;
+    }
     if (auto dense = dyn_cast<res::DenseOp>(op)) {
       std::string bias = dense.getBias() ? name(dense.getBias()) : "None";
       assign(op, indent,

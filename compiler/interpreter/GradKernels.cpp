@@ -364,5 +364,31 @@ bool softmaxGrad(const Tensor &dy, const Tensor &y, Tensor &out,
   return true;
 }
 
+bool channelMulGradGate(const Tensor &dy, const Tensor &x,
+                        const std::vector<int64_t> &gateShape, Tensor &out,
+                        std::string &error) {
+  if (!hasRank(x, "input", 4, error) || !hasRank(dy, "dy", 4, error))
+    return false;
+  if (dy.shape != x.shape) {
+    error = "dy " + str(dy.shape) + " and the input " + str(x.shape) +
+            " must have one shape";
+    return false;
+  }
+  const int64_t n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
+  if (resc::checkedNumel(gateShape) != n * c) {
+    error = "the gate's gradient " + str(gateShape) +
+            " must have N x C = " + num(n * c) + " elements";
+    return false;
+  }
+  out = Tensor(gateShape);
+  for (int64_t p = 0; p < n * c; ++p) {
+    double sum = 0;
+    for (int64_t i = 0; i < hw; ++i)
+      sum += double(dy.data[p * hw + i]) * x.data[p * hw + i];
+    out.data[p] = static_cast<float>(sum);
+  }
+  return true;
+}
+
 } // namespace kernels
 } // namespace res

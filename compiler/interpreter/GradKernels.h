@@ -92,6 +92,12 @@ bool avgPool2dGrad(const resc::Tensor &dy, const Pool2DAttrs &attrs,
                    std::string &error);
 
 /// dy [N, C] -> [N, C, H, W] (outShape): dy / (H * W) at every pixel.
+/// The gradient of channelMul's gate: sum over H and W of dy * x, in
+/// `gateShape` ([N, C] or [N, C, 1, 1]).
+bool channelMulGradGate(const resc::Tensor &dy, const resc::Tensor &x,
+                        const std::vector<int64_t> &gateShape,
+                        resc::Tensor &out, std::string &error);
+
 bool globalAvgPoolGrad(const resc::Tensor &dy,
                        const std::vector<int64_t> &outShape, resc::Tensor &out,
                        std::string &error);

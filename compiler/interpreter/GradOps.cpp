@@ -103,6 +103,14 @@ FailureOr<bool> runGradOp(Operation *op, const GradOperands &get, Tensor &out,
         const Tensor &dy = get(g.getGrad());
         return kernels::globalAvgPoolGrad(dy, shapeOf(dy), out, error);
       })
+      .Case([&](ChannelMulGradGateOp g) {
+        const Tensor &x = get(g.getInput());
+        std::vector<int64_t> shape = {x.shape[0], x.shape[1]};
+        if (cast<RankedTensorType>(g.getType()).getRank() == 4)
+          shape.insert(shape.end(), {1, 1});
+        return kernels::channelMulGradGate(get(g.getGrad()), x, shape, out,
+                                           error);
+      })
       .Case([&](ReshapeOp r) {
         const Tensor &x = get(r.getInput());
         return kernels::reshape(x, shapeOf(x), out, error);

@@ -403,6 +403,10 @@ LogicalResult Interpreter::runOp(Operation *op) {
           .Case([&](GlobalAvgPoolOp g) -> FailureOr<bool> {
             return kernels::globalAvgPool(get(g.getInput()), out, error);
           })
+          .Case([&](ChannelMulOp m) -> FailureOr<bool> {
+            return kernels::channelMul(get(m.getInput()), get(m.getGate()), out,
+                                       error);
+          })
           .Case([&](FlattenOp f) -> FailureOr<bool> {
             return kernels::flatten(get(f.getInput()), out, error);
           })

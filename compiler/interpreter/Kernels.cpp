@@ -334,6 +334,25 @@ bool globalAvgPool(const Tensor &x, Tensor &out, std::string &error) {
   return true;
 }
 
+bool channelMul(const Tensor &x, const Tensor &g, Tensor &out,
+                std::string &error) {
+  if (!hasRank(x, "input", 4, error) || !wellFormed(g, "gate", error))
+    return false;
+  const int64_t n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
+  const bool fits = (g.rank() == 2 ||
+                     (g.rank() == 4 && g.shape[2] == 1 && g.shape[3] == 1)) &&
+                    g.shape[0] == n && g.shape[1] == c;
+  if (!fits) {
+    error = "gate " + str(g.shape) + " does not fit the input " + str(x.shape);
+    return false;
+  }
+  out = Tensor(x.shape);
+  for (int64_t p = 0; p < n * c; ++p)
+    for (int64_t i = 0; i < hw; ++i)
+      out.data[p * hw + i] = x.data[p * hw + i] * g.data[p];
+  return true;
+}
+
 bool flatten(const Tensor &x, Tensor &out, std::string &error) {
   if (!wellFormed(x, "input", error))
     return false;

@@ -65,6 +65,11 @@ bool avgPool2d(const resc::Tensor &x, const Pool2DAttrs &attrs,
 bool globalAvgPool(const resc::Tensor &x, resc::Tensor &out,
                    std::string &error);
 
+/// x [N, C, H, W] times g [N, C] or [N, C, 1, 1], broadcast over H and W
+/// (a gate's multiply).
+bool channelMul(const resc::Tensor &x, const resc::Tensor &g, resc::Tensor &out,
+                std::string &error);
+
 /// [N, ...] -> [N, prod(...)], keeping C order.
 bool flatten(const resc::Tensor &x, resc::Tensor &out, std::string &error);
 

@@ -270,6 +270,18 @@ LogicalResult Backward::visit(Operation *op) {
     flow(flat.getInput(), make<ReshapeOp>(op, flat.getInput().getType(), g));
     return success();
   }
+  if (auto reshape = dyn_cast<ReshapeOp>(op)) {
+    flow(reshape.getInput(),
+         make<ReshapeOp>(op, reshape.getInput().getType(), g));
+    return success();
+  }
+  if (auto mul = dyn_cast<ChannelMulOp>(op)) {
+    // y = x * s: dx = dy * s (the same broadcast), ds = sum_hw dy * x.
+    flow(mul.getInput(), make<ChannelMulOp>(op, g.getType(), g, mul.getGate()));
+    flow(mul.getGate(), make<ChannelMulGradGateOp>(op, mul.getGate().getType(),
+                                                   g, mul.getInput()));
+    return success();
+  }
   if (auto dense = dyn_cast<DenseOp>(op)) {
     flow(dense.getInput(),
          make<DenseGradInputOp>(op, dense.getInput().getType(), g,

@@ -133,7 +133,8 @@ double LipschitzAnalysis::opBound(Operation *op) {
             return 1 / std::sqrt(double(t.getDimSize(2) * t.getDimSize(3)));
           })
           .Case([&](UpsampleOp up) { return double(up.getFactor()); })
-          .Case<FlattenOp, SoftmaxOp>([](Operation *) { return 1.0; })
+          .Case<FlattenOp, ReshapeOp, SoftmaxOp>(
+              [](Operation *) { return 1.0; })
           .Default([](Operation *) { return kInf; });
   if (std::isinf(bound) && unknown)
     unknown->push_back(layerName(op));

@@ -84,7 +84,9 @@ bool isProvablyZero(Value value, std::string *why) {
       .Case([&](ActivationOp act) {
         return keepsZero(act.getKind()) && isProvablyZero(act.getInput(), why);
       })
-      .Case<MaxPool2DOp, AvgPool2DOp, GlobalAvgPoolOp, FlattenOp, UpsampleOp>(
+      // x * gate is 0 where x is, whatever the gate.
+      .Case<MaxPool2DOp, AvgPool2DOp, GlobalAvgPoolOp, FlattenOp, UpsampleOp,
+            ReshapeOp, ChannelMulOp>(
           [&](auto op) { return isProvablyZero(op.getInput(), why); })
       .Case<AddOp, ConcatOp>([&](auto op) {
         return isProvablyZero(op.getLhs(), why) &&

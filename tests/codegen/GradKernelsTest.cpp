@@ -797,6 +797,27 @@ TEST(GradKernels, GlobalPoolUpsampleSliceReshape) {
   }
 }
 
+// The gate's gradient of a channel_mul: sum over H and W of dy * x, as
+// [C] and as [C, 1, 1] per sample.
+TEST(GradKernels, ChannelMulGradGate) {
+  for (std::vector<int64_t> gate :
+       {std::vector<int64_t>{6}, std::vector<int64_t>{6, 1, 1}}) {
+    auto make = [](int64_t n) {
+      return std::vector<Ref>{random({n, 6, 5, 7}, 31),
+                              random({n, 6, 5, 7}, 32)};
+    };
+    KernelDesc d = describe(KernelKind::ChannelMulGradGate, make(1),
+                            {true, true}, Dims(gate));
+    check(d, make, [&](const std::vector<Ref> &ops) {
+      Ref out(withBatch(ops[0].shape[0], gate));
+      forEach(ops[0].shape, [&](const std::vector<int64_t> &i) {
+        out.v[size_t(i[0] * 6 + i[1])] += ops[0](i) * ops[1](i);
+      });
+      return out;
+    });
+  }
+}
+
 TEST(GradKernels, SoftmaxGrad) {
   for (std::vector<int64_t> dims : {std::vector<int64_t>{10}, {3, 4, 7}}) {
     auto make = [&](int64_t n) {

@@ -253,6 +253,15 @@ TEST(CodegenOps, StandaloneBatchNormAndActivations) {
   check("12, 6, 6", "avgpool(2); relu6; silu; hardswish; hardsigmoid");
 }
 
+// Squeeze-and-excitation gates: the gate of [N, C, 1, 1] (MobileNetV3's
+// convolutions) and of [N, C] (dense layers), multiplied into the input.
+TEST(CodegenOps, Gates) {
+  check("16, 7, 9", "conv(16, 3) as c; gate { global_avgpool(keep = true); "
+                    "conv(4, 1) as f1; relu; conv(16, 1) as f2; hardsigmoid }");
+  check("12, 6, 6", "gate { global_avgpool; dense(3) as f1; silu; "
+                    "dense(12) as f2; sigmoid } as se; relu");
+}
+
 TEST(CodegenOps, MobileActivationsAsEpilogues) {
   // After a conv and a dense they are the producing kernel's epilogue,
   // as in MobileNetV2 (conv, bn, relu6) and EfficientNet (conv, bn, silu).

@@ -234,6 +234,33 @@ TEST(GradKernelsTest, ActivationHardswish) {
 }
 TEST(GradKernelsTest, ActivationSilu) { checkActivation(Activation::silu); }
 
+// A gate's multiply: dx = dy * g (channelMul again), dg = sum over H and W
+// of dy * x, for gates of [N, C] and [N, C, 1, 1].
+TEST(GradKernelsTest, ChannelMul) {
+  for (bool keep : {false, true}) {
+    Tensor x = randomTensor({2, 3, 4, 5}, "gate.x");
+    Tensor g = randomTensor(keep ? std::vector<int64_t>{2, 3, 1, 1}
+                                 : std::vector<int64_t>{2, 3},
+                            "gate.g");
+    std::string error;
+    Tensor y, dx, dg;
+    ASSERT_TRUE(k::channelMul(x, g, y, error)) << error;
+    Tensor dy = randomTensor(y.shape, "gate.dy");
+    ASSERT_TRUE(k::channelMul(dy, g, dx, error)) << error;
+    ASSERT_TRUE(k::channelMulGradGate(dy, x, g.shape, dg, error)) << error;
+    GradCase c{[](const std::vector<DTensor> &in) {
+                 DTensor out(in[0].shape);
+                 const int64_t hw = in[0].shape[2] * in[0].shape[3];
+                 for (int64_t i = 0; i < out.numel(); ++i)
+                   out.data[i] = in[0].data[i] * in[1].data[i / hw];
+                 return out;
+               },
+               {x, g},
+               {"x", "gate"}};
+    c.check(dy, {dx, dg}, {"channelMul", "channelMulGradGate"});
+  }
+}
+
 TEST(GradKernelsTest, MobileActivationsAtTheirKinks) {
   // PyTorch's backward at the kinks: relu6' 0 at 0 and 6, hardsigmoid' 0
   // at -3 and 3, hardswish' -1/2 at -3 and 3/2 at 3.
