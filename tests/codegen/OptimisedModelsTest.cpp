@@ -119,7 +119,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Example{"expressions", false},
                       Example{"preact_resnet164", false},
                       Example{"resnet18", true}, Example{"resnet34", true},
-                      Example{"resnet50", true}, Example{"mobilenet_v2", true}),
+                      Example{"resnet50", true}, Example{"mobilenet_v2", true},
+                      Example{"mobilenet_v3_small", true},
+                      Example{"efficientnet_b0", true}),
     [](const ::testing::TestParamInfo<Example> &info) {
       return std::string(info.param.name);
     });

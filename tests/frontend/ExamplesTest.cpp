@@ -49,7 +49,9 @@ TEST(Examples, TorchvisionParameterCounts) {
                  Case{"resnet50.res", 25557032, 267},
                  Case{"resnext50_32x4d.res", 25028904, 267},
                  Case{"wide_resnet50_2.res", 68883240, 267},
-                 Case{"mobilenet_v2.res", 3504872, 262}}) {
+                 Case{"mobilenet_v2.res", 3504872, 262},
+                 Case{"mobilenet_v3_small.res", 2542856, 210},
+                 Case{"efficientnet_b0.res", 5288548, 311}}) {
     Compiled c = compileFile(kExamples + "/" + k.file);
     ASSERT_TRUE(c.ok()) << c.diagnostics;
     EXPECT_EQ(trainableCount(c), k.params) << k.file;
