@@ -47,7 +47,7 @@ struct Stmt {
     Input,    // input NAME: f32[dims]
     Output,   // output NAME
     Save,     // save NAME
-    Add,      // add NAME
+    Add,      // add NAME [pad]
     Concat,   // concat NAME
     Shortcut, // shortcut [when changed] { ... }
     After,    // after ACTIVATION
@@ -75,6 +75,9 @@ struct Stmt {
   llvm::SMLoc nameLoc;
   std::string elementType;
   std::vector<Dim> dims;
+  // Add: `pad`, zero-padding the saved tensor's channels up to the current
+  // tensor's.
+  bool pad = false;
 
   // Shortcut (and the body of Gate).
   bool whenChanged = false;

@@ -401,10 +401,11 @@ LogicalResult Elaborator::saveOrCombine(const ast::Stmt &stmt, Scope &scope,
   StringAttr layer = flow.builder.getStringAttr(scope.path(*name));
   Location at = loc(stmt.loc);
   if (isAdd) {
-    // Channels may differ when the saved tensor has fewer: it is added to
-    // the first channels, as if padded with zeros (ResNet's "option A"
-    // shortcut; examples/unet_small.res adds 16 channels to 32 this way;
-    // docs/language.md, "Long skips").
+    // Channels may differ when the saved tensor has fewer and the statement
+    // says `pad`: it is added to the first channels, as if padded with zeros
+    // (ResNet's "option A" shortcut; examples/unet_small.res adds 16
+    // channels to 32 this way; docs/language.md, "Long skips"). Without
+    // `pad` that is an error: it is more often a mistake than a design.
     bool sameRank = a.size() == s.size();
     bool fewerChannels =
         sameRank && a.size() >= 2 && a[1] >= 0 && s[1] >= 0 && s[1] < a[1];
@@ -425,12 +426,16 @@ LogicalResult Elaborator::saveOrCombine(const ast::Stmt &stmt, Scope &scope,
                           shapeText(flow.current.getType()) + why);
       return failure();
     }
-    if (fewerChannels) {
-      InFlightDiagnostic w = emitWarning(loc(stmt.loc));
-      w << "'" << stmt.name << "' has " << s[1]
-        << " channels and the current tensor " << a[1] << "; it is added to "
-        << "the first " << s[1] << " channels (the others as if padded with "
-        << "zeros)";
+    if (fewerChannels && !stmt.pad) {
+      error(
+          stmt.loc,
+          "cannot add '" + stmt.name + "' of shape " +
+              shapeText(saved.getType()) + " to the current tensor of shape " +
+              shapeText(flow.current.getType()) + ": it has " +
+              std::to_string(s[1]) + " channels, not " + std::to_string(a[1]) +
+              "; write 'add " + stmt.name + " pad' to add it to the first " +
+              std::to_string(s[1]) + " channels, as if padded with zeros");
+      return failure();
     }
     flow.current = flow.builder.create<AddOp>(at, flow.current.getType(),
                                               flow.current, saved, layer);

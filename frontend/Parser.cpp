@@ -187,7 +187,13 @@ std::unique_ptr<Stmt> Parser::parseStatement(int depth) {
     const char *what = stmt->kind == Stmt::Kind::After
                            ? "an activation after 'after'"
                            : "a name";
-    return takeName(what) ? std::move(stmt) : nullptr;
+    if (!takeName(what))
+      return nullptr;
+    if (stmt->kind == Stmt::Kind::Add && lexer.peek().isKeyword("pad")) {
+      lexer.take();
+      stmt->pad = true;
+    }
+    return stmt;
   }
   if (word == "shortcut") {
     lexer.take();

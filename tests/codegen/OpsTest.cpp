@@ -289,8 +289,9 @@ TEST(CodegenOps, SoftmaxOverWidth) { check("3, 4, 9", "softmax"); }
 TEST(CodegenOps, UpsampleConcatAdd) {
   check("8, 6, 6",
         "save a; upsample(2); maxpool(2); concat a; conv(16, 3) as c");
-  // `add` of a saved tensor with fewer channels: only the first channels.
-  check("4, 8, 8", "save a; conv(16, 3) as c; add a; relu");
+  // `add ... pad` of a saved tensor with fewer channels: only the first
+  // channels.
+  check("4, 8, 8", "save a; conv(16, 3) as c; add a pad; relu");
   check("16, 8, 8", "save a; maxpool(3, stride = 1, pad = 1); add a");
 }
 

@@ -80,16 +80,30 @@ TEST(Shapes, ShapeChangeWithoutShortcutIsAnError) {
       << c.diagnostics;
 }
 
-TEST(Shapes, AddOfFewerSavedChannelsWarns) {
+// Adding a saved tensor with fewer channels zero-pads it only when the
+// statement says so (`add a pad`); plain `add` names the fix. More channels
+// than the current tensor are an error either way.
+TEST(Shapes, AddOfFewerSavedChannelsNeedsPad) {
   Compiled c = compile("model m {\n  input x: f32[N, 4, 8, 8]\n"
-                       "  save a\n  conv(8, 1)\n  add a\n}\n");
+                       "  save a\n  conv(8, 1)\n  add a pad\n}\n");
   ASSERT_TRUE(c.ok()) << c.diagnostics;
-  EXPECT_NE(c.diagnostics.find("warning: 'a' has 4 channels"),
-            std::string::npos)
+  EXPECT_EQ(c.diagnostics.find("warning"), std::string::npos)
       << c.diagnostics;
-  Compiled bad = compile("model m {\n  input x: f32[N, 8, 8, 8]\n"
-                         "  save a\n  conv(4, 1)\n  add a\n}\n");
-  EXPECT_FALSE(bad.ok());
+  Compiled plain = compile("model m {\n  input x: f32[N, 4, 8, 8]\n"
+                           "  save a\n  conv(8, 1)\n  add a\n}\n");
+  EXPECT_FALSE(plain.ok());
+  EXPECT_NE(plain.diagnostics.find("5:3: error: cannot add 'a' of shape "
+                                   "[N, 4, 8, 8] to the current tensor of "
+                                   "shape [N, 8, 8, 8]: it has 4 channels, "
+                                   "not 8; write 'add a pad'"),
+            std::string::npos)
+      << plain.diagnostics;
+  for (const char *add : {"add a", "add a pad"}) {
+    Compiled bad = compile(std::string("model m {\n  input x: f32[N, 8, 8, "
+                                       "8]\n  save a\n  conv(4, 1)\n  ") +
+                           add + "\n}\n");
+    EXPECT_FALSE(bad.ok()) << add;
+  }
 }
 
 TEST(Shapes, DynamicSpatialSizesStillSelectTheShortcut) {
