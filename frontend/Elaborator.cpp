@@ -130,7 +130,7 @@ OwningOpRef<ModuleOp> Elaborator::run(const FrontendOptions &options) {
   const ast::Definition *model = nullptr;
   std::vector<const ast::Definition *> models;
   for (const auto &def : file.definitions) {
-    if (isBuiltin(def->name) || def->name == "repeat") {
+    if (isBuiltin(def->name) || def->name == "repeat" || def->name == "gate") {
       error(def->nameLoc,
             "'" + def->name + "' is a built-in statement; choose another name");
       return nullptr;

@@ -61,6 +61,27 @@ TEST(Naming, DuplicateNamesAreErrors) {
       << c.diagnostics;
 }
 
+// A gate names its statements in the enclosing scope, or under its `as`
+// name; `gate` itself is a statement, not a name a definition may take.
+TEST(Naming, GatesNameTheirStatements) {
+  Compiled c =
+      compile("model m {\n  input x: f32[N, 8, 4, 4]\n"
+              "  gate { global_avgpool(keep = true); conv(2, 1) as fc1; relu;\n"
+              "         conv(8, 1) as fc2; hardsigmoid } as block.2\n"
+              "  gate { global_avgpool; dense(8) as se; sigmoid }\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  auto params = c.params();
+  EXPECT_EQ(params["block.2.fc1.weight"], (std::vector<int64_t>{2, 8, 1, 1}));
+  EXPECT_EQ(params["block.2.fc2.bias"], (std::vector<int64_t>{8}));
+  EXPECT_EQ(params["se.weight"], (std::vector<int64_t>{8, 8}));
+  Compiled named = compile("block gate(c) { conv(c, 1) as f }\n"
+                           "model m {\n  input x: f32[N, 8, 4, 4]\n}\n");
+  EXPECT_FALSE(named.ok());
+  EXPECT_NE(named.diagnostics.find("'gate' is a built-in statement"),
+            std::string::npos)
+      << named.diagnostics;
+}
+
 TEST(Naming, BlocksNestScopesAndNamedArguments) {
   Compiled c = compile(
       "block stem(c, k = 3) { conv(c, k, bias = false) as conv; bn as bn }\n"
