@@ -53,6 +53,7 @@ struct Stmt {
     After,    // after ACTIVATION
     Scale,    // scale branch|output = EXPR
     Gate,     // gate { ... } [as NAME]
+    Residual, // residual { ... } [as NAME]: an inline residual
   };
   Kind kind;
   llvm::SMLoc loc;
@@ -79,7 +80,7 @@ struct Stmt {
   // tensor's.
   bool pad = false;
 
-  // Shortcut (and the body of Gate).
+  // Shortcut (and the body of Gate and Residual).
   bool whenChanged = false;
   StmtList body;
 

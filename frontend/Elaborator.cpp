@@ -99,6 +99,11 @@ std::optional<std::string> Elaborator::claimName(const ast::Stmt &stmt,
                                                  const std::string &keyword,
                                                  Scope &scope) {
   if (!stmt.asName.empty()) {
+    if (llvm::StringRef(stmt.asName).contains("{i}")) {
+      error(stmt.asLoc, "'{i}' stands for the index of a repeat's copy; only "
+                        "the name of an untied repeat may hold it");
+      return std::nullopt;
+    }
     if (!scope.used.insert(stmt.asName).second) {
       error(stmt.asLoc,
             "the name '" + stmt.asName + "' is already used in this scope");
@@ -119,9 +124,12 @@ static void reserveNames(const ast::StmtList &body, Scope &scope) {
   for (const auto &stmt : body) {
     if (!stmt->asName.empty())
       scope.reserved.insert(stmt->asName);
-    // An anonymous gate names its statements in the enclosing scope.
+    // An anonymous gate or residual names its statements in the enclosing
+    // scope.
     if (stmt->kind == ast::Stmt::Kind::Shortcut ||
-        (stmt->kind == ast::Stmt::Kind::Gate && stmt->asName.empty()))
+        ((stmt->kind == ast::Stmt::Kind::Gate ||
+          stmt->kind == ast::Stmt::Kind::Residual) &&
+         stmt->asName.empty()))
       reserveNames(stmt->body, scope);
   }
 }
@@ -130,7 +138,8 @@ OwningOpRef<ModuleOp> Elaborator::run(const FrontendOptions &options) {
   const ast::Definition *model = nullptr;
   std::vector<const ast::Definition *> models;
   for (const auto &def : file.definitions) {
-    if (isBuiltin(def->name) || def->name == "repeat" || def->name == "gate") {
+    if (isBuiltin(def->name) || def->name == "repeat" || def->name == "gate" ||
+        def->name == "residual") {
       error(def->nameLoc,
             "'" + def->name + "' is a built-in statement; choose another name");
       return nullptr;
@@ -288,7 +297,7 @@ LogicalResult Elaborator::elaborateStatement(const ast::Stmt &stmt,
   case K::After:
   case K::Scale:
     error(stmt.loc, "this clause is only allowed in the body of a 'residual' "
-                    "definition");
+                    "definition or of an inline 'residual { ... }'");
     return failure();
   case K::Save:
   case K::Add:
@@ -296,6 +305,8 @@ LogicalResult Elaborator::elaborateStatement(const ast::Stmt &stmt,
     return saveOrCombine(stmt, scope, flow);
   case K::Repeat:
     return elaborateRepeat(stmt, env, scope, flow);
+  case K::Residual:
+    return elaborateInlineResidual(stmt, env, scope, flow);
   case K::Gate:
     return elaborateGate(stmt, env, scope, flow);
   case K::Call: {
@@ -442,31 +453,32 @@ LogicalResult Elaborator::instantiate(const ast::Definition &def,
   return result;
 }
 
-LogicalResult Elaborator::collectClauses(const ast::Definition &def,
+LogicalResult Elaborator::collectClauses(const ast::StmtList &body,
+                                         const std::string &what,
                                          Clauses &clauses) {
   using K = ast::Stmt::Kind;
-  for (const auto &stmt : def.body) {
+  for (const auto &stmt : body) {
     const ast::Stmt **slot = nullptr;
-    const char *what = "";
+    const char *clause = "";
     if (stmt->kind == K::Shortcut) {
       slot = &clauses.shortcut;
-      what = "a shortcut clause";
+      clause = "a shortcut clause";
     } else if (stmt->kind == K::After) {
       slot = &clauses.after;
-      what = "an 'after' clause";
+      clause = "an 'after' clause";
     } else if (stmt->kind == K::Scale && stmt->name == "branch") {
       slot = &clauses.scaleBranch;
-      what = "a 'scale branch' clause";
+      clause = "a 'scale branch' clause";
     } else if (stmt->kind == K::Scale) {
       slot = &clauses.scaleOutput;
-      what = "a 'scale output' clause";
+      clause = "a 'scale output' clause";
     }
     if (!slot)
       continue;
     if (*slot) {
       unsigned line = sourceMgr.getLineAndColumn((*slot)->loc).first;
-      error(stmt->loc, std::string("'") + def.name + "' already has " + what +
-                           " (line " + std::to_string(line) + ")");
+      error(stmt->loc, what + " already has " + clause + " (line " +
+                           std::to_string(line) + ")");
       return failure();
     }
     *slot = stmt.get();
@@ -489,26 +501,53 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
                                               const ast::Stmt &call,
                                               const std::string &path,
                                               Environment &env, Flow &flow) {
-  Clauses clauses;
-  if (failed(collectClauses(def, clauses)))
-    return failure();
-  Value input = flow.current;
-  Type inType = input.getType();
-  auto op = flow.builder.create<ResidualOp>(loc(call.loc), inType, input);
-  op.setLayer(path);
-  if (!countOp(call.loc))
-    return failure();
-
   Scope scope;
   scope.prefix = path;
   reserveNames(def.body, scope);
+  return elaborateResidual({def.body, "residual block '" + def.name + "'",
+                            "its definition", def.loc},
+                           call.loc, path, env, scope, flow);
+}
+
+LogicalResult Elaborator::elaborateInlineResidual(const ast::Stmt &stmt,
+                                                  Environment &env,
+                                                  Scope &scope, Flow &flow) {
+  // Anonymous, it names its statements in the enclosing scope and only its
+  // op gets a generated label (for profiles); `as NAME` opens a scope.
+  auto name = claimName(stmt, "residual", scope);
+  if (!name)
+    return failure();
+  ResidualBody body{stmt.body, "the inline residual", "its body", stmt.loc};
+  if (stmt.asName.empty())
+    return elaborateResidual(body, stmt.loc, scope.path(*name), env, scope,
+                             flow);
+  Scope named;
+  named.prefix = scope.path(*name);
+  reserveNames(stmt.body, named);
+  return elaborateResidual(body, stmt.loc, named.prefix, env, named, flow);
+}
+
+LogicalResult Elaborator::elaborateResidual(const ResidualBody &res,
+                                            llvm::SMLoc at,
+                                            const std::string &layer,
+                                            Environment &env, Scope &scope,
+                                            Flow &flow) {
+  Clauses clauses;
+  if (failed(collectClauses(res.body, res.what, clauses)))
+    return failure();
+  Value input = flow.current;
+  Type inType = input.getType();
+  auto op = flow.builder.create<ResidualOp>(loc(at), inType, input);
+  op.setLayer(layer);
+  if (!countOp(at))
+    return failure();
 
   int64_t resizesBefore = dynamicResizes;
   Block *branch = new Block();
   op.getBranch().push_back(branch);
-  branch->addArgument(inType, loc(def.loc));
+  branch->addArgument(inType, loc(res.loc));
   Flow inner{OpBuilder::atBlockEnd(branch), branch->getArgument(0), {}};
-  for (const auto &stmt : def.body) {
+  for (const auto &stmt : res.body) {
     using K = ast::Stmt::Kind;
     if (stmt->kind == K::Shortcut || stmt->kind == K::After ||
         stmt->kind == K::Scale)
@@ -516,7 +555,7 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
     if (failed(elaborateStatement(*stmt, env, scope, inner)))
       return failure();
   }
-  inner.builder.create<YieldOp>(loc(def.loc), inner.current);
+  inner.builder.create<YieldOp>(loc(res.loc), inner.current);
   Type outType = inner.current.getType();
   bool changed = outType != inType || dynamicResizes != resizesBefore;
 
@@ -529,7 +568,7 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
     if (failed(elaborateBody(shortcut->body, env, scope, sc)))
       return failure();
     if (sc.current.getType() != outType) {
-      error(shortcut->loc, "the shortcut of '" + def.name + "' gives " +
+      error(shortcut->loc, "the shortcut of " + res.what + " gives " +
                                shapeText(sc.current.getType()) +
                                " but the branch gives " + shapeText(outType) +
                                "; they must match to be added");
@@ -538,17 +577,18 @@ LogicalResult Elaborator::instantiateResidual(const ast::Definition &def,
     sc.builder.create<YieldOp>(loc(shortcut->loc), sc.current);
   } else if (changed) {
     if (outType == inType) {
-      error(call.loc, "residual block '" + def.name +
-                          "' may change the spatial size, which is only known "
-                          "at run time, but has no shortcut for it; add "
-                          "'shortcut when changed { ... }' to its definition");
+      error(at, res.what +
+                    " may change the spatial size, which is only known "
+                    "at run time, but has no shortcut for it; add "
+                    "'shortcut when changed { ... }' to " +
+                    res.where);
       return failure();
     }
-    error(call.loc, "residual block '" + def.name +
-                        "' changes the shape from " + shapeText(inType) +
-                        " to " + shapeText(outType) +
-                        " but has no shortcut for it; add 'shortcut when "
-                        "changed { ... }' to its definition");
+    error(at, res.what + " changes the shape from " + shapeText(inType) +
+                  " to " + shapeText(outType) +
+                  " but has no shortcut for it; add 'shortcut when "
+                  "changed { ... }' to " +
+                  res.where);
     return failure();
   }
 
@@ -626,8 +666,17 @@ LogicalResult Elaborator::elaborateRepeat(const ast::Stmt &stmt,
     base = *generated;
   }
   if (!stmt.tied) {
+    const bool indexed = llvm::StringRef(base).contains("{i}");
     for (int64_t i = first; i < first + count->i; ++i) {
       std::string name = base + "." + std::to_string(i);
+      if (indexed) {
+        name.clear();
+        llvm::StringRef rest = base;
+        for (size_t at; (at = rest.find("{i}")) != llvm::StringRef::npos;
+             rest = rest.drop_front(at + 3))
+          name += rest.take_front(at).str() + std::to_string(i);
+        name += rest.str();
+      }
       if (!scope.used.insert(name).second) {
         error(stmt.asName.empty() ? stmt.loc : stmt.asLoc,
               "the name '" + name + "' is already used in this scope");
@@ -637,6 +686,12 @@ LogicalResult Elaborator::elaborateRepeat(const ast::Stmt &stmt,
         return failure();
     }
     return success();
+  }
+  if (llvm::StringRef(base).contains("{i}")) {
+    error(stmt.asLoc, "'{i}' stands for the index of a repeat's copy, but a "
+                      "tied repeat has one set of parameters: name it "
+                      "without '{i}'");
+    return failure();
   }
   if (!stmt.asName.empty() && !scope.used.insert(base).second) {
     error(stmt.asLoc, "the name '" + base + "' is already used in this scope");

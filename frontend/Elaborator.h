@@ -27,6 +27,15 @@ struct Clauses {
   const ast::Stmt *scaleOutput = nullptr;
 };
 
+/// The body of a residual (a definition or an inline `residual { }`) and
+/// how errors refer to it.
+struct ResidualBody {
+  const ast::StmtList &body;
+  std::string what;  // "residual block 'basic'", "the inline residual"
+  std::string where; // where a missing clause goes: "its definition"
+  llvm::SMLoc loc;
+};
+
 /// Names already taken in one scope (relative dotted paths) and the counters
 /// behind generated names.
 struct Scope {
@@ -83,8 +92,16 @@ private:
                                           const ast::Stmt &call,
                                           const std::string &path,
                                           Environment &calleeEnv, Flow &flow);
-  mlir::LogicalResult collectClauses(const ast::Definition &def,
-                                     Clauses &clauses);
+  mlir::LogicalResult elaborateInlineResidual(const ast::Stmt &stmt,
+                                              Environment &env, Scope &scope,
+                                              Flow &flow);
+  mlir::LogicalResult elaborateResidual(const ResidualBody &body,
+                                        llvm::SMLoc at,
+                                        const std::string &layer,
+                                        Environment &env, Scope &scope,
+                                        Flow &flow);
+  mlir::LogicalResult collectClauses(const ast::StmtList &body,
+                                     const std::string &what, Clauses &clauses);
   mlir::LogicalResult saveOrCombine(const ast::Stmt &stmt, Scope &scope,
                                     Flow &flow);
 

@@ -72,8 +72,16 @@ Token Lexer::takePath() {
   const char *end = buffer.end();
   while (true) {
     const char *part = p;
-    while (p != end && isIdentChar(*p))
-      ++p;
+    // `{i}` stands for a repeat's copy index (`encoder_layer_{i}`); the
+    // elaborator accepts it only in a repeat's name.
+    while (p != end) {
+      if (isIdentChar(*p))
+        ++p;
+      else if (end - p >= 3 && llvm::StringRef(p, 3) == "{i}")
+        p += 3;
+      else
+        break;
+    }
     if (p == part)
       return makeError(part, "expected a name such as 'conv1' or "
                              "'downsample.0'");

@@ -213,12 +213,15 @@ std::unique_ptr<Stmt> Parser::parseStatement(int depth) {
       return nullptr;
     return stmt;
   }
-  if (word == "gate") {
+  if (word == "gate" || word == "residual") {
     lexer.take();
-    stmt->kind = Stmt::Kind::Gate;
-    if (!expect(Tok::LBrace, "to open the gate") ||
+    const bool gate = word == "gate";
+    stmt->kind = gate ? Stmt::Kind::Gate : Stmt::Kind::Residual;
+    if (!expect(Tok::LBrace,
+                gate ? "to open the gate" : "to open the inline residual") ||
         !parseBody(stmt->body, depth + 1) ||
-        !expect(Tok::RBrace, "to close the gate"))
+        !expect(Tok::RBrace,
+                gate ? "to close the gate" : "to close the inline residual"))
       return nullptr;
     if (lexer.peek().isKeyword("as") && !parseAs(*stmt))
       return nullptr;

@@ -262,6 +262,15 @@ TEST(CodegenOps, Gates) {
                     "dense(12) as f2; sigmoid } as se; relu");
 }
 
+// Inline residuals lower as named ones do: the sum (scaled, with `after`)
+// fused into the branch's last kernel, a shortcut as its own kernels.
+TEST(CodegenOps, InlineResiduals) {
+  check("12, 7, 7", "residual { conv(12, 3, groups = 12) as dw; bn as n; "
+                    "conv(12, 1) as pw; scale branch = 0.25; after relu6 }");
+  check("8, 8, 8", "residual { conv(16, 3, stride = 2) as c; shortcut when "
+                   "changed { conv(16, 1, stride = 2) as d } } as down");
+}
+
 TEST(CodegenOps, MobileActivationsAsEpilogues) {
   // After a conv and a dense they are the producing kernel's epilogue,
   // as in MobileNetV2 (conv, bn, relu6) and EfficientNet (conv, bn, silu).

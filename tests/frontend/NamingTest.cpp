@@ -108,3 +108,59 @@ TEST(Naming, BlocksNestScopesAndNamedArguments) {
   EXPECT_EQ(ok.params()["blk.pre.conv.weight"],
             (std::vector<int64_t>{16, 8, 1, 1}));
 }
+
+// `{i}` in a repeat's name takes the copy's index where it stands (as
+// torchvision names encoder layers), instead of a trailing `.i`.
+TEST(Naming, RepeatIndexInsideTheName) {
+  Compiled c = compile("residual b(c) { conv(c, 3) as conv }\n"
+                       "model m {\n  input x: f32[N, 4, 8, 8]\n"
+                       "  repeat 2 b(4) as enc.layer_{i}.blk\n"
+                       "  repeat 2 b(4) as enc.layer_{i} from 2\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  EXPECT_EQ(names(c), (std::vector<std::string>{
+                          "enc.layer_0.blk.conv.bias",
+                          "enc.layer_0.blk.conv.weight",
+                          "enc.layer_1.blk.conv.bias",
+                          "enc.layer_1.blk.conv.weight",
+                          "enc.layer_2.conv.bias",
+                          "enc.layer_2.conv.weight",
+                          "enc.layer_3.conv.bias",
+                          "enc.layer_3.conv.weight",
+                      }));
+  Compiled clash = compile("residual b(c) { conv(c, 3) as conv }\n"
+                           "model m {\n  input x: f32[N, 4, 8, 8]\n"
+                           "  b(4) as layer_1\n"
+                           "  repeat 2 b(4) as layer_{i}\n}\n");
+  EXPECT_NE(clash.diagnostics.find("'layer_1' is already used"),
+            std::string::npos)
+      << clash.diagnostics;
+}
+
+// An inline residual names its statements in the enclosing scope unless it
+// has `as NAME`; its clauses work as in a residual definition.
+TEST(Naming, InlineResidualsNameInTheEnclosingScope) {
+  Compiled c = compile(
+      "block layer(d) {\n"
+      "  residual { bn as ln_1; conv(d, 3) as attn }\n"
+      "  residual { conv(d, 1) as mlp.0; scale branch = 0.5; after relu }\n"
+      "}\n"
+      "model m {\n  input x: f32[N, 8, 4, 4]\n"
+      "  layer(8) as layers.0\n"
+      "  residual { conv(16, 3, stride = 2) as c\n"
+      "             shortcut when changed { conv(16, 1, stride = 2) as d } }"
+      " as down\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  EXPECT_TRUE(has(c, "layers.0.ln_1.running_var"));
+  EXPECT_TRUE(has(c, "layers.0.attn.weight"));
+  EXPECT_TRUE(has(c, "layers.0.mlp.0.weight"));
+  EXPECT_TRUE(has(c, "down.c.weight"));
+  EXPECT_TRUE(has(c, "down.d.weight"));
+  auto scaled =
+      llvm::dyn_cast_or_null<res::ResidualOp>(c.layer("layers.0.residual1"));
+  ASSERT_TRUE(scaled) << "the second inline residual's op";
+  EXPECT_EQ(scaled.getBranchScale().convertToDouble(), 0.5);
+  EXPECT_TRUE(scaled.getAfter().has_value());
+  auto down = llvm::dyn_cast_or_null<res::ResidualOp>(c.layer("down"));
+  ASSERT_TRUE(down);
+  EXPECT_FALSE(down.hasIdentityShortcut());
+}
