@@ -138,18 +138,30 @@ LogicalResult Conv2DGradWeightOp::verify() {
 LogicalResult DenseGradInputOp::verify() {
   auto dy = dimsOf(getGrad().getType());
   auto w = dimsOf(getWeight().getType());
+  if (dy.size() != 2 && dy.size() != 4)
+    return emitOpError("the gradient must be [N, D] or [N, C, H, W], got ")
+           << shapeString(dy);
   if (dy[1] >= 0 && dy[1] != w[0])
     return emitOpError("the gradient has ")
            << dy[1] << " features but the weight " << shapeString(w) << " has "
            << w[0] << " outputs";
-  return checkResultShape(*this, getType(), {dy[0], w[1]});
+  auto dx = dy;
+  dx[1] = w[1];
+  return checkResultShape(*this, getType(), dx);
 }
 
 LogicalResult DenseGradWeightOp::verify() {
   auto x = dimsOf(getInput().getType());
   auto dy = dimsOf(getGrad().getType());
-  if (x[0] != dy[0])
-    return emitOpError("input and gradient must have the same batch dim");
+  if ((x.size() != 2 && x.size() != 4) || x.size() != dy.size())
+    return emitOpError("input and gradient must both be [N, D] or both "
+                       "[N, C, H, W], got ")
+           << shapeString(x) << " and " << shapeString(dy);
+  for (size_t d = 0; d < x.size(); ++d)
+    if (d != 1 && x[d] != dy[d])
+      return emitOpError("input ")
+             << shapeString(x) << " and gradient " << shapeString(dy)
+             << " must agree in every dim but the features";
   return checkResultShape(*this, getType(), {dy[1], x[1]});
 }
 

@@ -134,8 +134,13 @@ def Res_Conv2DGradWeightOp : Res_ConvGradOp<"conv2d_grad_weight",
 
 def Res_DenseGradInputOp : Res_Op<"dense_grad_input", [Pure]> {
   let summary = "dx = dy · W for a dense layer with weight W [out, in]";
-  let arguments = !con((ins F32Tensor2:$grad, F32Tensor2:$weight), LayerAttr);
-  let results = (outs F32Tensor2:$result);
+  let description = [{
+    Over the features, as `res.dense`: [N, out] to [N, in], and per pixel
+    [N, out, H, W] to [N, in, H, W].
+  }];
+  let arguments = !con((ins F32AnyTensor:$grad, F32Tensor2:$weight),
+                       LayerAttr);
+  let results = (outs F32AnyTensor:$result);
   let assemblyFormat = [{
     $grad `,` $weight attr-dict `:` functional-type(operands, results)
   }];
@@ -143,8 +148,9 @@ def Res_DenseGradInputOp : Res_Op<"dense_grad_input", [Pure]> {
 }
 
 def Res_DenseGradWeightOp : Res_Op<"dense_grad_weight", [Pure]> {
-  let summary = "dW = dyᵀ · x, summed over the batch";
-  let arguments = !con((ins F32Tensor2:$input, F32Tensor2:$grad), LayerAttr);
+  let summary = "dW = dyᵀ · x, summed over the batch (and pixels)";
+  let arguments = !con((ins F32AnyTensor:$input, F32AnyTensor:$grad),
+                       LayerAttr);
   let results = (outs F32Tensor2:$result);
   let assemblyFormat = [{
     $input `,` $grad attr-dict `:` functional-type(operands, results)

@@ -197,13 +197,20 @@ LogicalResult FlattenOp::verify() {
 LogicalResult DenseOp::verify() {
   auto w = dimsOf(getWeight().getType());
   auto in = dimsOf(getInput().getType());
-  if (in[1] >= 0 && in[1] != w[1])
-    return emitOpError("input has ") << in[1] << " features but the weight "
-                                     << shapeString(w) << " expects " << w[1];
+  if (in.size() != 2 && in.size() != 4)
+    return emitOpError("input must be [N, D] or [N, C, H, W], got ")
+           << shapeString(in);
+  const size_t features = 1; // dim 1 of both ranks
+  if (in[features] >= 0 && in[features] != w[1])
+    return emitOpError("input has ")
+           << in[features] << " features but the weight " << shapeString(w)
+           << " expects " << w[1];
   if (getBias() &&
       failed(checkVector(*this, "bias", getBias().getType(), w[0])))
     return failure();
-  return checkResultShape(*this, getType(), {in[0], w[0]});
+  auto out = in;
+  out[features] = w[0];
+  return checkResultShape(*this, getType(), out);
 }
 
 LogicalResult UpsampleOp::verify() {

@@ -143,10 +143,15 @@ def Res_FlattenOp : Res_Op<"flatten", [Pure]> {
 }
 
 def Res_DenseOp : Res_Op<"dense", [Pure]> {
-  let summary = "fully connected on the last dimension, weight [out, in]";
-  let arguments = !con((ins F32Tensor2:$input, F32Tensor2:$weight,
+  let summary = "fully connected on the features, weight [out, in]";
+  let description = [{
+    The features are the last dimension of [N, D] and dim 1 of
+    [N, C, H, W], where the layer applies to each pixel (a 1x1 convolution
+    with a `Linear`'s weight, as ConvNeXt's blocks use it).
+  }];
+  let arguments = !con((ins F32AnyTensor:$input, F32Tensor2:$weight,
                             Optional<F32Tensor1>:$bias), LayerAttr);
-  let results = (outs F32Tensor2:$result);
+  let results = (outs F32AnyTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
   }];

@@ -97,11 +97,16 @@ bool packParam(const PackRecipe &recipe, const ParamLookup &lookup,
   std::vector<double> scale, shift;
   switch (recipe.kind) {
   case PackRecipe::ConvWeight: {
-    const resc::Tensor *w = need(lookup, recipe.weight, 4, error);
+    // A dense layer applied per pixel packs its [O, I] weight as the
+    // [O, I, 1, 1] filter of a 1x1 convolution.
+    const resc::Tensor *found = lookup(recipe.weight);
+    const bool dense = found && found->rank() == 2;
+    const resc::Tensor *w = need(lookup, recipe.weight, dense ? 2 : 4, error);
     if (!w)
       return false;
     const int64_t O = w->shape[0], I = w->shape[1];
-    const int64_t KH = w->shape[2], KW = w->shape[3], taps = KH * KW;
+    const int64_t KH = dense ? 1 : w->shape[2], KW = dense ? 1 : w->shape[3],
+                  taps = KH * KW;
     if (recipe.batchNorm && !batchNormCoefficients(*recipe.batchNorm, O, lookup,
                                                    scale, shift, error))
       return false;

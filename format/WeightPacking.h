@@ -50,7 +50,8 @@ struct BatchNormRef {
 
 struct PackRecipe {
   enum Kind {
-    /// [O, I/g, KH, KW] -> Halide (o % 16, i, kx, ky, o / 16) (see
+    /// [O, I/g, KH, KW] (or a per-pixel dense layer's [O, I], as 1x1) ->
+    /// Halide (o % 16, i, kx, ky, o / 16) (see
     /// packedConvWeightDims), times the BN scale of o.
     ConvWeight,
     /// [O, I] -> Halide (o, i), times the BN scale of o.

@@ -323,11 +323,11 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
     auto bias = args.boolean("bias");
     if (!out || !bias)
       return failure();
-    if (in.size() != 2) {
-      error(call.loc, "dense needs a 2-D input [N, features] but the current "
-                      "tensor is " +
-                          shapeText(x.getType()) +
-                          "; add global_avgpool or flatten before it");
+    // Per pixel on [N, C, H, W] (over C), as ConvNeXt uses it.
+    if (in.size() != 2 && in.size() != 4) {
+      error(call.loc, "dense needs [N, features] or [N, C, H, W] but the "
+                      "current tensor is " +
+                          shapeText(x.getType()));
       return failure();
     }
     if (!needChannels(in[1]))
@@ -337,8 +337,10 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
         *bias && weight ? param(b, call.loc, path + ".bias", {*out}) : Value();
     if (!weight || (*bias && !biasValue))
       return failure();
-    flow.current = b.create<DenseOp>(at, tensorType({in[0], *out}), x, weight,
-                                     biasValue, layer);
+    SmallVector<int64_t> outDims(in.begin(), in.end());
+    outDims[1] = *out;
+    flow.current =
+        b.create<DenseOp>(at, tensorType(outDims), x, weight, biasValue, layer);
     return success();
   }
   if (what == "upsample") {

@@ -533,6 +533,9 @@ HalideKernel buildSoftmaxGrad(const KernelDesc &desc, const Target &target) {
   return k;
 }
 
+/// Dense layers on [N, D] and, per pixel, on [N, C, H, W]: in the internal
+/// layout both have the features innermost, Halide (f, n) and (f, x, y, n),
+/// so the per-pixel layer is the same product with (x, y, n) as its rows.
 HalideKernel buildDenseGrad(const KernelDesc &desc, const Target &target) {
   HalideKernel k;
   k.inputs = makeInputs(desc);
@@ -543,12 +546,23 @@ HalideKernel buildDenseGrad(const KernelDesc &desc, const Target &target) {
     // with the roles of the dims swapped: vectors of i, a broadcast of dy.
     const int I = int(desc.result[0]), O = int(desc.operands[0].dims[0]);
     ImageParam &dy = k.inputs[0], &w = k.inputs[1];
-    Var i("i"), n("n");
+    std::vector<Var> vars = makeVars(int(desc.result.size()) + 1);
+    const Var &i = vars[0];
+    std::vector<Expr> rows(vars.begin() + 1, vars.end());
     RDom r(0, O, "r");
-    acc(i, n) = 0.0f;
-    acc(i, n) += w(i, r) * dy(r, n);
-    out(i, n) = acc(i, n);
+    std::vector<Expr> dyAt = {r.x};
+    dyAt.insert(dyAt.end(), rows.begin(), rows.end());
+    acc(vars) = 0.0f;
+    acc(vars) += w(i, r) * dy(dyAt);
+    out(vars) = acc(vars);
     pinOutput(out, desc.result);
+    // The rows as one loop: the batch, or (x, y, n) per pixel.
+    Var n = vars.back();
+    for (size_t d = vars.size() - 2; d >= 1; --d) {
+      Var fused(vars[d].name() + "n");
+      out.fuse(vars[d], n, fused);
+      n = fused;
+    }
     if (usesGpu(target)) {
       k.schedule =
           "dense_grad_input: " + scheduleGpuReduction(out, acc, {i, n});
@@ -564,7 +578,9 @@ HalideKernel buildDenseGrad(const KernelDesc &desc, const Target &target) {
             .fuse(io, n, t)
             .parallel(t);
         acc.compute_at(out, t).vectorize(i, lanes).unroll(i);
-        acc.update().reorder(i, n, r).vectorize(i, lanes).unroll(i);
+        std::vector<VarOrRVar> order(vars.begin(), vars.end());
+        order.push_back(r.x);
+        acc.update().reorder(order).vectorize(i, lanes).unroll(i);
         k.schedule = "dense_grad_input: block " +
                      std::to_string(block * lanes) + " features, vector " +
                      std::to_string(lanes);
@@ -575,15 +591,22 @@ HalideKernel buildDenseGrad(const KernelDesc &desc, const Target &target) {
       }
     }
   } else {
-    // dw(i, o) = sum_n dy(o, n) x(i, n), [O, I] C order: vectors of i
-    // (contiguous in x and in dw), 4 outputs o per register tile so that
-    // each x vector feeds 4 FMAs; tiles in parallel.
+    // dw(i, o) = sum over rows of dy(o, row) x(i, row), [O, I] C order:
+    // vectors of i (contiguous in x and in dw), 4 outputs o per register
+    // tile so that each x vector feeds 4 FMAs; tiles in parallel.
     const int O = int(desc.result[0]), I = int(desc.result[1]);
     ImageParam &x = k.inputs[0], &dy = k.inputs[1];
+    const Dims &xd = desc.operands[0].dims; // [I] or [I, H, W]
     Var i("i"), o("o");
-    RDom r(0, batchOf(x, desc.operands[0].dims), "r");
+    Expr batch = batchOf(x, xd);
+    RDom r = xd.size() == 3 ? RDom(0, int(xd[2]), 0, int(xd[1]), 0, batch, "r")
+                            : RDom(0, batch, "r");
+    auto at = [&](Expr f) {
+      return xd.size() == 3 ? std::vector<Expr>{f, r.x, r.y, r.z}
+                            : std::vector<Expr>{f, r.x};
+    };
     acc(i, o) = 0.0f;
-    acc(i, o) += dy(o, r) * x(i, r);
+    acc(i, o) += dy(at(o)) * x(at(i));
     out(i, o) = acc(i, o);
     pinUnbatched(out, desc.result);
     if (usesGpu(target)) {
@@ -603,7 +626,10 @@ HalideKernel buildDenseGrad(const KernelDesc &desc, const Target &target) {
           .fuse(io, oo, t)
           .parallel(t);
       acc.compute_at(out, t).unroll(o);
-      acc.update().reorder(i, o, r).unroll(o);
+      if (xd.size() == 3)
+        acc.update().reorder(i, o, r.x, r.y, r.z).unroll(o);
+      else
+        acc.update().reorder(i, o, r.x).unroll(o);
       if (lanes >= 4) {
         acc.vectorize(i, lanes);
         acc.update().vectorize(i, lanes);

@@ -381,9 +381,17 @@ LogicalResult Lowerer::lowerConv(Operation *op, Value input, Value weight,
     return Window{c.getStride(), c.getPadding(), c.getDilation(),
                   int64_t(c.getGroups())};
   };
-  Window win = isa<Conv2DOp>(op) ? window(cast<Conv2DOp>(op))
-                                 : window(cast<FusedConv2DOp>(op));
-  auto w = cast<RankedTensorType>(weight.getType()).getShape();
+  // A dense layer on [N, C, H, W] is a 1x1 convolution whose [O, I] weight
+  // has the memory of [O, I, 1, 1].
+  static const int64_t ones[] = {1, 1}, zeros[] = {0, 0};
+  Window win{ones, zeros, ones, 1};
+  if (auto c = dyn_cast<Conv2DOp>(op))
+    win = window(c);
+  else if (auto f = dyn_cast<FusedConv2DOp>(op))
+    win = window(f);
+  SmallVector<int64_t, 4> w(
+      cast<RankedTensorType>(weight.getType()).getShape());
+  w.resize(4, 1);
   std::vector<int> operands = {*in, -1, -1};
   operands.insert(operands.end(), epilogueOperands.begin(),
                   epilogueOperands.end());
@@ -471,6 +479,9 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
                          operands, steps);
       })
       .Case([&](DenseOp d) -> LogicalResult {
+        if (cast<RankedTensorType>(d.getInput().getType()).getRank() == 4)
+          return lowerConv(op, d.getInput(), d.getWeight(), d.getBias(), {}, {},
+                           steps);
         auto in = operand(d.getInput());
         auto lp = layerParams(d.getWeight(), d.getBias(), op, "dense");
         if (failed(in) || failed(lp))

@@ -296,9 +296,16 @@ private:
     }
     if (auto dense = dyn_cast<res::DenseOp>(op)) {
       std::string bias = dense.getBias() ? name(dense.getBias()) : "None";
+      // Per pixel on [N, C, H, W]: over C, as ConvNeXt's blocks permute to
+      // channels-last around their nn.Linear layers.
+      bool pixels =
+          cast<RankedTensorType>(dense.getInput().getType()).getRank() == 4;
+      std::string x = name(dense.getInput());
+      if (pixels)
+        x += ".permute(0, 2, 3, 1)";
       assign(op, indent,
-             "F.linear(" + name(dense.getInput()) + ", " +
-                 name(dense.getWeight()) + ", " + bias + ")");
+             "F.linear(" + x + ", " + name(dense.getWeight()) + ", " + bias +
+                 ")" + (pixels ? ".permute(0, 3, 1, 2)" : ""));
       return true;
     }
     if (auto up = dyn_cast<res::UpsampleOp>(op)) {

@@ -3,6 +3,7 @@
 // ops. Naive loops on purpose, like Kernels.cpp: these are the oracle the
 // generated backward code is checked against; every sum runs in double.
 #include "compiler/interpreter/GradKernelChecks.h"
+#include "compiler/interpreter/Kernels.h"
 
 #include "dialect/ResDialect.h"
 #include "dialect/ShapeRules.h"
@@ -193,42 +194,53 @@ bool channelSum(const Tensor &dy, Tensor &out, std::string &error) {
 
 bool denseGradInput(const Tensor &dy, const Tensor &w, Tensor &out,
                     std::string &error) {
-  if (!hasRank(dy, "dy", 2, error) || !hasRank(w, "weight", 2, error))
+  FeatureLayout l;
+  if (!featureLayout(dy, "dy", l, error) || !hasRank(w, "weight", 2, error))
     return false;
-  const int64_t n = dy.shape[0], o = dy.shape[1], in = w.shape[1];
+  const int64_t o = l.features, in = w.shape[1], inner = l.inner;
   if (w.shape[0] != o) {
     error = "dy " + str(dy.shape) + " has " + num(o) +
             " features but the weight " + str(w.shape) + " has " +
             num(w.shape[0]) + " outputs";
     return false;
   }
-  out = Tensor({n, in});
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t k = 0; k < in; ++k) {
-      double acc = 0;
-      for (int64_t j = 0; j < o; ++j)
-        acc += double(dy.data[b * o + j]) * w.data[j * in + k];
-      out.data[b * in + k] = static_cast<float>(acc);
-    }
+  Shape shape = dy.shape;
+  shape[l.dim] = in;
+  if (!allocate(shape, out, error))
+    return false;
+  for (int64_t b = 0; b < l.outer; ++b)
+    for (int64_t k = 0; k < in; ++k)
+      for (int64_t p = 0; p < inner; ++p) {
+        double acc = 0;
+        for (int64_t j = 0; j < o; ++j)
+          acc += double(dy.data[(b * o + j) * inner + p]) * w.data[j * in + k];
+        out.data[(b * in + k) * inner + p] = static_cast<float>(acc);
+      }
   return true;
 }
 
 bool denseGradWeight(const Tensor &x, const Tensor &dy, Tensor &out,
                      std::string &error) {
-  if (!hasRank(x, "input", 2, error) || !hasRank(dy, "dy", 2, error))
+  FeatureLayout lx, ly;
+  if (!featureLayout(x, "input", lx, error) ||
+      !featureLayout(dy, "dy", ly, error))
     return false;
-  const int64_t n = x.shape[0], in = x.shape[1], o = dy.shape[1];
-  if (dy.shape[0] != n) {
+  Shape xs = x.shape, ys = dy.shape;
+  xs[lx.dim] = ys[ly.dim] = 0;
+  if (xs != ys) {
     error = "dy " + str(dy.shape) + " and the input " + str(x.shape) +
-            " have different batch sizes";
+            " differ in more than their features";
     return false;
   }
+  const int64_t in = lx.features, o = ly.features, inner = lx.inner;
   out = Tensor({o, in});
   for (int64_t j = 0; j < o; ++j)
     for (int64_t k = 0; k < in; ++k) {
       double acc = 0;
-      for (int64_t b = 0; b < n; ++b)
-        acc += double(dy.data[b * o + j]) * x.data[b * in + k];
+      for (int64_t b = 0; b < lx.outer; ++b)
+        for (int64_t p = 0; p < inner; ++p)
+          acc += double(dy.data[(b * o + j) * inner + p]) *
+                 x.data[(b * in + k) * inner + p];
       out.data[j * in + k] = static_cast<float>(acc);
     }
   return true;

@@ -65,11 +65,12 @@ bool conv2dGradWeight(const resc::Tensor &x, const resc::Tensor &dy,
                       const std::vector<int64_t> &outShape, resc::Tensor &out,
                       std::string &error);
 
-/// [N, I] = dy [N, O] . w [O, I].
+/// dx = dy . w over the features (kernels::featureLayout): [N, O] . [O, I]
+/// gives [N, I], and per pixel [N, O, H, W] gives [N, I, H, W].
 bool denseGradInput(const resc::Tensor &dy, const resc::Tensor &w,
                     resc::Tensor &out, std::string &error);
 
-/// [O, I] = dy^T [O, N] . x [N, I].
+/// [O, I] = dy^T . x, summed over every position (sample, token, pixel).
 bool denseGradWeight(const resc::Tensor &x, const resc::Tensor &dy,
                      resc::Tensor &out, std::string &error);
 

@@ -368,11 +368,36 @@ bool flatten(const Tensor &x, Tensor &out, std::string &error) {
   return true;
 }
 
+bool featureLayout(const Tensor &x, const char *what, FeatureLayout &layout,
+                   std::string &error) {
+  if (!wellFormed(x, what, error))
+    return false;
+  const size_t rank = x.shape.size();
+  if (rank < 2 || rank > 4) {
+    error = std::string(what) +
+            " must be [N, D], [N, T, D] or [N, C, H, W], "
+            "got " +
+            str(x.shape);
+    return false;
+  }
+  layout.dim = rank == 4 ? 1 : rank - 1;
+  layout.outer = layout.inner = 1;
+  for (size_t d = 0; d < rank; ++d) {
+    if (d < layout.dim)
+      layout.outer *= x.shape[d];
+    else if (d > layout.dim)
+      layout.inner *= x.shape[d];
+  }
+  layout.features = x.shape[layout.dim];
+  return true;
+}
+
 bool dense(const Tensor &x, const Tensor &w, const Tensor *bias, Tensor &out,
            std::string &error) {
-  if (!hasRank(x, "input", 2, error) || !hasRank(w, "weight", 2, error))
+  FeatureLayout l;
+  if (!featureLayout(x, "input", l, error) || !hasRank(w, "weight", 2, error))
     return false;
-  const int64_t n = x.shape[0], in = x.shape[1], o = w.shape[0];
+  const int64_t in = l.features, o = w.shape[0], inner = l.inner;
   if (w.shape[1] != in) {
     error = "input " + str(x.shape) + " has " + std::to_string(in) +
             " features but the weight " + str(w.shape) + " expects " +
@@ -381,14 +406,18 @@ bool dense(const Tensor &x, const Tensor &w, const Tensor *bias, Tensor &out,
   }
   if (!isVector(bias, "bias", o, error))
     return false;
-  out = Tensor({n, o});
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t j = 0; j < o; ++j) {
-      double acc = bias ? bias->data[j] : 0.0;
-      for (int64_t k = 0; k < in; ++k)
-        acc += double(x.data[b * in + k]) * w.data[j * in + k];
-      out.data[b * o + j] = static_cast<float>(acc);
-    }
+  Shape shape = x.shape;
+  shape[l.dim] = o;
+  if (!allocate(shape, out, error))
+    return false;
+  for (int64_t b = 0; b < l.outer; ++b)
+    for (int64_t j = 0; j < o; ++j)
+      for (int64_t p = 0; p < inner; ++p) {
+        double acc = bias ? bias->data[j] : 0.0;
+        for (int64_t k = 0; k < in; ++k)
+          acc += double(x.data[(b * in + k) * inner + p]) * w.data[j * in + k];
+        out.data[(b * o + j) * inner + p] = static_cast<float>(acc);
+      }
   return true;
 }
 

@@ -73,7 +73,21 @@ bool channelMul(const resc::Tensor &x, const resc::Tensor &g, resc::Tensor &out,
 /// [N, ...] -> [N, prod(...)], keeping C order.
 bool flatten(const resc::Tensor &x, resc::Tensor &out, std::string &error);
 
-/// y = x W^T + b with x [N, I], w [O, I], optional bias [O].
+/// Where the features of a tensor lie for the ops that work on them
+/// (dense, layernorm): dim 1 of [N, C, H, W], whose features are H*W
+/// apart; the last dim of [N, D] and [N, T, D]. Feature f of position
+/// (o, i) is at (o * features + f) * inner + i.
+struct FeatureLayout {
+  int64_t outer = 0, features = 0, inner = 0;
+  size_t dim = 0; // which dim holds the features
+};
+
+/// The layout of a tensor of rank 2, 3 or 4; false with `error` otherwise.
+bool featureLayout(const resc::Tensor &x, const char *what,
+                   FeatureLayout &layout, std::string &error);
+
+/// y = x W^T + b over the features of x ([N, I], [N, T, I] or, per pixel,
+/// [N, I, H, W]), w [O, I], optional bias [O]; y has O features.
 bool dense(const resc::Tensor &x, const resc::Tensor &w,
            const resc::Tensor *bias, resc::Tensor &out, std::string &error);
 

@@ -11,3 +11,9 @@ resc_test(emit_torch ARGS emit ${in}/tiny.mlir --format torch
       "\ndef load_safetensors\\(path\\):")
 resc_test(emit_torch_to_file ARGS emit ${in}/tiny.mlir --format torch
   -o tiny_torch.py EMPTY_OUT)
+# Dense layers per pixel: nn.Linear over C, through channels-last, as
+# torchvision's ConvNeXt blocks compute them.
+resc_test(emit_torch_dense_per_pixel ARGS emit ${in}/dense_per_pixel.res
+  --format torch
+  OUT "F\\.linear\\(v0\\.permute\\(0, 2, 3, 1\\), p\\[\"pw1\\.weight\"\\], p\\[\"pw1\\.bias\"\\]\\)\\.permute\\(0, 3, 1, 2\\)"
+      "F\\.linear\\(v5, p\\[\"fc\\.weight\"\\], p\\[\"fc\\.bias\"\\]\\)\n")

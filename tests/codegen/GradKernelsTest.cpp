@@ -563,6 +563,45 @@ TEST(GradKernels, DenseGradients) {
   }
 }
 
+// Per pixel on [N, C, H, W] (ConvNeXt's dense layers), the rows are the
+// (x, y, n) positions.
+TEST(GradKernels, DenseGradientsPerPixel) {
+  const int64_t H = 3, W = 5;
+  for (auto [O, I] : {std::pair<int64_t, int64_t>{10, 37}, {3, 2}}) {
+    auto makeIn = [&](int64_t n) {
+      return std::vector<Ref>{random({n, O, H, W}, 25), random({O, I}, 26)};
+    };
+    KernelDesc gi = describe(KernelKind::DenseGradInput, makeIn(1),
+                             {true, false}, {I, H, W});
+    check(gi, makeIn, [&](const std::vector<Ref> &ops) {
+      Ref dx({ops[0].shape[0], I, H, W});
+      forEach(dx.shape, [&](const std::vector<int64_t> &i) {
+        for (int64_t o = 0; o < O; ++o)
+          dx(i) += ops[0]({i[0], o, i[2], i[3]}) * ops[1]({o, i[1]});
+      });
+      return dx;
+    });
+    auto makeW = [&](int64_t n) {
+      return std::vector<Ref>{random({n, I, H, W}, 27),
+                              random({n, O, H, W}, 28)};
+    };
+    KernelDesc gw =
+        describe(KernelKind::DenseGradWeight, makeW(1), {true, true}, {O, I});
+    gw.resultBatched = false;
+    check(gw, makeW, [&](const std::vector<Ref> &ops) {
+      Ref dw({O, I});
+      const int64_t N = ops[0].shape[0];
+      forEach(dw.shape, [&](const std::vector<int64_t> &i) {
+        for (int64_t n = 0; n < N; ++n)
+          for (int64_t y = 0; y < H; ++y)
+            for (int64_t x = 0; x < W; ++x)
+              dw(i) += ops[1]({n, i[0], y, x}) * ops[0]({n, i[1], y, x});
+      });
+      return dw;
+    });
+  }
+}
+
 double actGrad(Activation kind, double x) {
   switch (kind) {
   case Activation::identity:

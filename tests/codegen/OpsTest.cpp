@@ -271,6 +271,15 @@ TEST(CodegenOps, InlineResiduals) {
                    "changed { conv(16, 1, stride = 2) as d } } as down");
 }
 
+// Dense layers per pixel (ConvNeXt) run as 1x1 convolutions with the
+// Linear's [O, I] weight; a batch norm after one folds into it.
+TEST(CodegenOps, DensePerPixel) {
+  check("12, 5, 7", "dense(20) as pw1; gelu; dense(12) as pw2");
+  check("8, 4, 4", "dense(16, bias = false) as pw; bn as n; relu");
+  check("12, 5, 5", "residual { conv(12, 7, groups = 12) as dw; "
+                    "dense(48) as pw1; gelu; dense(12) as pw2 }");
+}
+
 TEST(CodegenOps, MobileActivationsAsEpilogues) {
   // After a conv and a dense they are the producing kernel's epilogue,
   // as in MobileNetV2 (conv, bn, relu6) and EfficientNet (conv, bn, silu).

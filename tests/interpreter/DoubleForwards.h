@@ -166,16 +166,21 @@ inline DTensor flatten(const DTensor &x) {
   return y;
 }
 
+/// On [N, I] or, per pixel, on [N, I, H, W].
 inline DTensor dense(const DTensor &x, const DTensor &w, const DTensor *bias) {
   const int64_t n = x.shape[0], in = x.shape[1], o = w.shape[0];
-  DTensor y({n, o});
+  const int64_t hw = x.shape.size() == 4 ? x.shape[2] * x.shape[3] : 1;
+  std::vector<int64_t> shape = x.shape;
+  shape[1] = o;
+  DTensor y(shape);
   for (int64_t b = 0; b < n; ++b)
-    for (int64_t j = 0; j < o; ++j) {
-      double acc = bias ? bias->data[j] : 0.0;
-      for (int64_t k = 0; k < in; ++k)
-        acc += x.data[b * in + k] * w.data[j * in + k];
-      y.data[b * o + j] = acc;
-    }
+    for (int64_t j = 0; j < o; ++j)
+      for (int64_t p = 0; p < hw; ++p) {
+        double acc = bias ? bias->data[j] : 0.0;
+        for (int64_t k = 0; k < in; ++k)
+          acc += x.data[(b * in + k) * hw + p] * w.data[j * in + k];
+        y.data[(b * o + j) * hw + p] = acc;
+      }
   return y;
 }
 

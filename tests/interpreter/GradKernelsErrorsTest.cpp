@@ -218,7 +218,20 @@ TEST(GradKernelsErrorsTest, DenseGradWeight) {
       [](Tensor &o, std::string &e) {
         return k::denseGradWeight(Tensor({2, 5}), Tensor({3, 4}), o, e);
       },
-      {"dy [3, 4] and the input [2, 5] have different batch sizes"});
+      {"dy [3, 4] and the input [2, 5] differ in more than their features"});
+  // Per pixel: the pixels must be those of the input.
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::denseGradWeight(Tensor({2, 5, 3, 3}), Tensor({2, 4, 3, 2}), o,
+                                  e);
+      },
+      {"dy [2, 4, 3, 2] and the input [2, 5, 3, 3] differ in more than their "
+       "features"});
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::denseGradInput(Tensor({2, 4, 3, 1, 1}), Tensor({4, 4}), o, e);
+      },
+      {"dy must be [N, D], [N, T, D] or [N, C, H, W]"});
 }
 
 TEST(GradKernelsErrorsTest, ActivationGrad) {

@@ -454,8 +454,8 @@ TEST(GradKernelsTest, ResultShapesTakeTheBatchFromTheOperands) {
   }
 }
 
-TEST(GradKernelsTest, Dense) {
-  Tensor x = randomTensor({3, 5}, "dense.x");
+void checkDense(const Shape &xShape) {
+  Tensor x = randomTensor(xShape, "dense.x");
   Tensor w = randomTensor({4, 5}, "dense.w");
   Tensor b = randomTensor({4}, "dense.b");
   std::string error;
@@ -475,6 +475,11 @@ TEST(GradKernelsTest, Dense) {
   c.check(dy, {dx, dw, db},
           {"denseGradInput", "denseGradWeight", "channelSum"});
 }
+
+TEST(GradKernelsTest, Dense) { checkDense({3, 5}); }
+
+// Per pixel on [N, C, H, W] (ConvNeXt): over C, summed over the pixels.
+TEST(GradKernelsTest, DensePerPixel) { checkDense({2, 5, 3, 2}); }
 
 void checkUpsample(const Shape &xShape, int64_t factor,
                    const std::string &tag) {

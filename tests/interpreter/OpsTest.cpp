@@ -331,6 +331,27 @@ TEST_F(OpsTest, Dense) {
   expectTensor(y, {2, 2}, {8, 2, 8, 6.5f});
 }
 
+TEST_F(OpsTest, DensePerPixel) {
+  // Over C at each pixel of [1, 3, 1, 2]: pixel 0 is (1, 3, 5), pixel 1
+  // (2, 4, 6); W and b as in Dense give [6, 3.5] and [6, 5].
+  const char *ir = R"mlir(
+module {
+  res.param @w : tensor<2x3xf32>
+  res.param @b : tensor<2xf32>
+  func.func @f(%x: tensor<?x3x1x2xf32>) -> tensor<?x2x1x2xf32> {
+    %w = res.weight @w : tensor<2x3xf32>
+    %b = res.weight @b : tensor<2xf32>
+    %y = res.dense %x, %w, %b : (tensor<?x3x1x2xf32>, tensor<2x3xf32>, tensor<2xf32>) -> tensor<?x2x1x2xf32>
+    return %y : tensor<?x2x1x2xf32>
+  }
+}
+)mlir";
+  Tensor y = runOne(ir, {iota({1, 3, 1, 2})},
+                    {{"w", tensor({2, 3}, {1, 0, -1, 0.5f, 0.5f, 0.5f})},
+                     {"b", tensor({2}, {10, -1})}});
+  expectTensor(y, {1, 2, 1, 2}, {6, 6, 3.5f, 5});
+}
+
 TEST_F(OpsTest, DenseWithoutBias) {
   const char *ir = R"mlir(
 module {

@@ -253,6 +253,14 @@ private:
     } else if (auto dense = dyn_cast<res::DenseOp>(op)) {
       auto w = typeDims(dense.getWeight().getType());
       cost.macs = satMul(w[0], w[1]);
+      // Per pixel on [N, C, H, W]: once for each of the H*W pixels.
+      auto out = typeDims(dense.getType());
+      for (size_t d = 2; d < out.size(); ++d) {
+        if (out[d] < 0)
+          cost.known = false;
+        else
+          cost.macs = satMul(cost.macs, out[d]);
+      }
     }
     return cost;
   }

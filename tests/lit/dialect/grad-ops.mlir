@@ -110,3 +110,11 @@ func.func @dense_grad_outputs(%dy: tensor<?x5xf32>, %w: tensor<4x3xf32>) {
   %dx = res.dense_grad_input %dy, %w : (tensor<?x5xf32>, tensor<4x3xf32>) -> tensor<?x3xf32>
   return
 }
+
+// -----
+
+func.func @dense_grad_weight_pixels(%x: tensor<?x3x4x4xf32>, %dy: tensor<?x5x4x2xf32>) {
+  // expected-error@+1 {{must agree in every dim but the features}}
+  %dw = res.dense_grad_weight %x, %dy : (tensor<?x3x4x4xf32>, tensor<?x5x4x2xf32>) -> tensor<5x3xf32>
+  return
+}

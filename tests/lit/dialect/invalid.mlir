@@ -97,6 +97,22 @@ func.func @dense(%x: tensor<?x5xf32>, %w: tensor<3x4xf32>) -> tensor<?x3xf32> {
 
 // -----
 
+func.func @dense_per_pixel(%x: tensor<?x4x3x3xf32>, %w: tensor<6x4xf32>) -> tensor<?x6x3x1xf32> {
+  // expected-error@+1 {{result shape [?, 6, 3, 1] does not match the expected [?, 6, 3, 3]}}
+  %0 = res.dense %x, %w : (tensor<?x4x3x3xf32>, tensor<6x4xf32>) -> tensor<?x6x3x1xf32>
+  return %0 : tensor<?x6x3x1xf32>
+}
+
+// -----
+
+func.func @dense_rank(%x: tensor<?x4x3xf32>, %w: tensor<6x4xf32>) -> tensor<?x6x3xf32> {
+  // expected-error@+1 {{input must be [N, D] or [N, C, H, W], got [?, 4, 3]}}
+  %0 = res.dense %x, %w : (tensor<?x4x3xf32>, tensor<6x4xf32>) -> tensor<?x6x3xf32>
+  return %0 : tensor<?x6x3xf32>
+}
+
+// -----
+
 func.func @upsample(%x: tensor<?x4x2x2xf32>) -> tensor<?x4x2x2xf32> {
   // expected-error@+1 {{factor must be at least 1, got 0}}
   %0 = res.upsample %x {factor = 0 : i64} : (tensor<?x4x2x2xf32>) -> tensor<?x4x2x2xf32>

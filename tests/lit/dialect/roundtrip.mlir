@@ -11,6 +11,7 @@ res.param @bn.bias : tensor<8xf32>
 res.param @bn.running_mean : tensor<8xf32> {buffer}
 res.param @bn.running_var : tensor<8xf32> {buffer}
 res.param @fc.weight : tensor<3x16xf32>
+res.param @pw.weight : tensor<16x12xf32>
 res.param @t.weight : tensor<8x8x3x3xf32>
 
 // CHECK-LABEL: func.func @all_ops
@@ -72,6 +73,10 @@ func.func @all_ops(%x: tensor<?x4x8x8xf32> {res.name = "x"}) -> (tensor<?x3xf32>
   %gv2 = res.concat %gv, %gv : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x16xf32>
   // CHECK: res.dense %{{.*}}, %{{.*}} : (tensor<?x16xf32>, tensor<3x16xf32>) -> tensor<?x3xf32>
   %d = res.dense %gv2, %fw : (tensor<?x16xf32>, tensor<3x16xf32>) -> tensor<?x3xf32>
+  // Per pixel: over C of [N, C, H, W].
+  %pw = res.weight @pw.weight : tensor<16x12xf32>
+  // CHECK: res.dense %{{.*}}, %{{.*}} : (tensor<?x12x4x4xf32>, tensor<16x12xf32>) -> tensor<?x16x4x4xf32>
+  %dp = res.dense %ap, %pw : (tensor<?x12x4x4xf32>, tensor<16x12xf32>) -> tensor<?x16x4x4xf32>
   // CHECK: res.softmax
   %sm = res.softmax %d : tensor<?x3xf32>
   return %sm : tensor<?x3xf32>
