@@ -1,4 +1,5 @@
-// The training demo's network (examples/train_digits/digits.res) trained
+// The training demo's networks (examples/train_digits/digits.res, and
+// digits_mobile.res, its MobileNet-style counterpart) trained
 // with the demo's data reader, seeded weights, optimiser and schedule,
 // without the AOT training library: res-generate-gradients builds
 // @digits_train; a step runs its forward pass, puts softmax cross-entropy
@@ -102,16 +103,18 @@ void PrintTo(Engine e, std::ostream *os) {
   *os << (e == Engine::Jit ? "Jit" : "Interpreter");
 }
 
-class DigitsTraining : public ::testing::TestWithParam<Engine> {};
+class DigitsTraining
+    : public ::testing::TestWithParam<std::tuple<std::string, Engine>> {};
 
 TEST_P(DigitsTraining, LearnsTheDigits) {
-  const Engine engine = GetParam();
+  const std::string name = std::get<0>(GetParam());
+  const Engine engine = std::get<1>(GetParam());
   const bool jit = engine == Engine::Jit;
   const char *env = std::getenv("RESC_DIGITS_EPOCHS");
-  // By default the interpreter takes the first 16 steps of one epoch
+  // By default the interpreter takes the first 32 steps of one epoch
   // (seconds: enough to show learning), the JIT the demo's 20 epochs.
   const int epochs = env ? std::max(1, std::atoi(env)) : jit ? 20 : 1;
-  const size_t maxSteps = env || jit ? SIZE_MAX : 16;
+  const size_t maxSteps = env || jit ? SIZE_MAX : 32;
 
   digits_data data{};
   char error[256] = "";
@@ -119,16 +122,16 @@ TEST_P(DigitsTraining, LearnsTheDigits) {
       << error;
 
   QuietContext context;
-  auto module = compileExample(context.get(), "train_digits/digits");
+  auto module = compileExample(context.get(), "train_digits/" + name);
   ASSERT_TRUE(module);
   resc::TensorMap params;
   std::string initError;
   ASSERT_TRUE(initParams(*module, kSeed, params, initError)) << initError;
   func::FuncOp model = modelFunction(*module);
-  ASSERT_TRUE(runPipeline(*module, [](OpPassManager &pm) {
-    pm.addPass(createGenerateGradients({"digits"}));
+  ASSERT_TRUE(runPipeline(*module, [&name](OpPassManager &pm) {
+    pm.addPass(createGenerateGradients({name}));
   }));
-  auto train = module->lookupSymbol<func::FuncOp>("digits_train");
+  auto train = module->lookupSymbol<func::FuncOp>(name + "_train");
   ASSERT_TRUE(train);
   func::FuncOp forward = forwardOnly(train, 1);
 
@@ -272,12 +275,14 @@ TEST_P(DigitsTraining, LearnsTheDigits) {
     EXPECT_GE(accuracy, 0.97) << "the demo's target";
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, DigitsTraining,
-                         ::testing::Values(Engine::Interpreter, Engine::Jit),
-                         [](const auto &info) {
-                           return info.param == Engine::Jit ? "Jit"
-                                                            : "Interpreter";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Models, DigitsTraining,
+    ::testing::Combine(::testing::Values("digits", "digits_mobile"),
+                       ::testing::Values(Engine::Interpreter, Engine::Jit)),
+    [](const auto &info) {
+      return std::get<0>(info.param) +
+             (std::get<1>(info.param) == Engine::Jit ? "_Jit" : "_Interpreter");
+    });
 
 } // namespace
 } // namespace res::testing
