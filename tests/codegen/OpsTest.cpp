@@ -197,6 +197,16 @@ TEST(CodegenOps, ConvDepthwise) {
   check("16, 9, 9", "conv(16, 3, groups = 16, bias = false) as dw");
 }
 
+// The depthwise schedule: 3x3, 5x5 and 7x7 windows at strides 1 and 2,
+// channel counts of 1, 2 and 4 vectors, rows that tiles do not divide,
+// without padding and with it (copied per task).
+TEST(CodegenOps, ConvDepthwiseWindows) {
+  check("24, 9, 11", "conv(24, 5, stride = 2, groups = 24) as dw; relu6");
+  check("40, 13, 13", "conv(40, 7, groups = 40) as dw; bn as n");
+  check("20, 6, 7", "conv(20, 3, pad = 0, groups = 20, bias = false) as dw");
+  check("64, 15, 15", "conv(64, 3, stride = 2, groups = 64) as dw; silu");
+}
+
 TEST(CodegenOps, ConvDepthwiseMultiplier) {
   check("16, 8, 8", "conv(32, 3, stride = 2, groups = 16) as dw");
 }
