@@ -239,6 +239,8 @@ LogicalResult Elaborator::elaborateModel(const ast::Definition &model) {
                                   FunctionType::get(&context, {inType}, {}));
   module.push_back(function);
   Block *entry = function.addEntryBlock();
+  // Errors about the input (its shape, at compile or run time) point here.
+  entry->getArgument(0).setLoc(loc(input.loc));
   function.setArgAttr(0, kNameAttr, StringAttr::get(&context, input.name));
 
   Flow flow{OpBuilder::atBlockEnd(entry), entry->getArgument(0), {}};

@@ -984,6 +984,24 @@ LogicalResult Lowerer::run() {
                         "with a body");
   Block &entry = fn.getBody().front();
   for (BlockArgument arg : entry.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(arg.getType());
+    if (type && type.getRank() >= 2 &&
+        llvm::any_of(type.getShape().drop_front(),
+                     [](int64_t d) { return ShapedType::isDynamic(d); })) {
+      auto name =
+          fn.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kNameAttr);
+      std::string shape = "[N";
+      for (int64_t d : type.getShape().drop_front())
+        shape += ShapedType::isDynamic(d) ? ", ?" : ", " + std::to_string(d);
+      return emitError(arg.getLoc())
+             << "input '" << (name ? name.getValue() : StringRef("?")) << "' "
+             << shape
+             << "] has sizes chosen at run time: compiled kernels need every "
+                "dimension but the batch "
+                "fixed; write numbers for them in the input's declaration, "
+                "or run on the reference interpreter (resc run --interpret), "
+                "which accepts them";
+    }
     auto d = dims(arg, fn);
     if (failed(d))
       return failure();
