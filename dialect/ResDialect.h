@@ -30,6 +30,11 @@ constexpr llvm::StringLiteral kNameAttr = "res.name";
 /// a parameter would train another model (no batch statistics), so
 /// res-generate-gradients refuses it.
 constexpr llvm::StringLiteral kFoldedBatchNormAttr = "res.folded_bn";
+/// On the identity `res.activation` that a `dropout(p)` statement becomes:
+/// its p (f64). Dropout is the identity at inference; training with p > 0
+/// is not implemented, so res-generate-gradients refuses such an op and
+/// res-simplify keeps it for that refusal.
+constexpr llvm::StringLiteral kDropoutAttr = "res.dropout";
 } // namespace res
 
 #endif

@@ -44,6 +44,7 @@ const std::map<std::string, std::vector<ParamSpec>> &signatures() {
     t["dense"] = {{"out", nullptr}, {"bias", constant(Scalar::ofBool(true))}};
     t["upsample"] = {{"factor", nullptr}};
     t["global_avgpool"] = {{"keep", constant(Scalar::ofBool(false))}};
+    t["dropout"] = {{"p", constant(Scalar::ofReal(0.5))}};
     for (const char *none :
          {"relu", "gelu", "sigmoid", "tanh", "relu6", "hardsigmoid",
           "hardswish", "silu", "identity", "flatten", "softmax"})
@@ -253,6 +254,27 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
   if (auto kind = symbolizeActivation(what)) {
     flow.current = b.create<ActivationOp>(
         at, x.getType(), ActivationAttr::get(&context, *kind), x, layer);
+    return success();
+  }
+  if (what == "dropout") {
+    // The identity at inference (nn.Dropout in eval()); with p > 0 the op
+    // keeps p so that training, which does not implement it, is refused.
+    auto p = args.real("p", false);
+    if (!p)
+      return failure();
+    if (*p < 0 || *p >= 1) {
+      error(args.locOf("p"),
+            "dropout: 'p' must be at least 0 and below 1, got " +
+                Scalar::ofReal(*p).str());
+      return failure();
+    }
+    if (*p == 0)
+      return success();
+    auto op = b.create<ActivationOp>(
+        at, x.getType(), ActivationAttr::get(&context, Activation::identity), x,
+        layer);
+    op->setAttr(kDropoutAttr, b.getF64FloatAttr(*p));
+    flow.current = op;
     return success();
   }
   if (what == "maxpool" || what == "avgpool") {

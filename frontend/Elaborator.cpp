@@ -387,10 +387,10 @@ LogicalResult Elaborator::elaborateCall(const ast::Stmt &call,
     };
     for (auto &[name, _] : definitions)
       consider(name);
-    for (const char *b :
-         {"conv", "bn", "relu", "gelu", "sigmoid", "tanh", "relu6",
-          "hardsigmoid", "hardswish", "silu", "identity", "maxpool", "avgpool",
-          "global_avgpool", "flatten", "dense", "upsample", "softmax"})
+    for (const char *b : {"conv", "bn", "relu", "gelu", "sigmoid", "tanh",
+                          "relu6", "hardsigmoid", "hardswish", "silu",
+                          "identity", "maxpool", "avgpool", "global_avgpool",
+                          "flatten", "dense", "upsample", "softmax", "dropout"})
       consider(b);
     error(call.loc, "unknown statement or block '" + call.callee + "'" + hint);
     return failure();

@@ -12,6 +12,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <map>
+#include <sstream>
 
 using namespace mlir;
 
@@ -242,6 +243,16 @@ LogicalResult Backward::visit(Operation *op) {
     return success();
   }
   if (auto act = dyn_cast<ActivationOp>(op)) {
+    if (auto p = op->getAttrOfType<FloatAttr>(kDropoutAttr);
+        p && p.getValueAsDouble() > 0) {
+      std::ostringstream os;
+      os << p.getValueAsDouble();
+      return op->emitError("dropout(p = ")
+             << os.str()
+             << ") is the identity at inference, but training with dropout "
+                "is not implemented; write dropout(0) (or remove it) to "
+                "train without it";
+    }
     flow(act.getInput(),
          make<ActivationGradOp>(op, g.getType(), act.getKindAttr(), g,
                                 act.getInput()));

@@ -24,6 +24,9 @@ struct DropNoOpActivation : OpRewritePattern<ActivationOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ActivationOp op,
                                 PatternRewriter &rewriter) const override {
+    // A dropout keeps its op until training refuses it (kDropoutAttr).
+    if (op->hasAttr(kDropoutAttr))
+      return failure();
     bool noOp = op.getKind() == Activation::identity ||
                 (op.getKind() == Activation::relu &&
                  isProvablyNonNegative(op.getInput()));

@@ -164,3 +164,19 @@ TEST(Naming, InlineResidualsNameInTheEnclosingScope) {
   ASSERT_TRUE(down);
   EXPECT_FALSE(down.hasIdentityShortcut());
 }
+
+// dropout(p) is the identity at inference: p = 0 leaves no op, p > 0 an
+// identity activation that keeps p for training to refuse.
+TEST(Naming, DropoutIsTheIdentityAndKeepsItsP) {
+  Compiled c = compile("model m {\n  input x: f32[N, 16]\n  dense(8) as a\n"
+                       "  dropout(0.25) as drop\n  dropout(p = 0)\n"
+                       "  dense(4) as fc\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  auto drop = llvm::dyn_cast_or_null<res::ActivationOp>(c.layer("drop"));
+  ASSERT_TRUE(drop);
+  EXPECT_EQ(drop.getKind(), res::Activation::identity);
+  auto p = drop->getAttrOfType<mlir::FloatAttr>(res::kDropoutAttr);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p.getValueAsDouble(), 0.25);
+  EXPECT_EQ(c.layer("dropout0"), nullptr) << "dropout(0) makes no op";
+}

@@ -18,6 +18,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <sstream>
 
 using namespace mlir;
 
@@ -100,8 +101,14 @@ std::string describe(Operation *op) {
       s += " g" + std::to_string(conv.getGroups());
     return s;
   }
-  if (auto act = dyn_cast<res::ActivationOp>(op))
+  if (auto act = dyn_cast<res::ActivationOp>(op)) {
+    if (auto p = act->getAttrOfType<FloatAttr>(res::kDropoutAttr)) {
+      std::ostringstream os;
+      os << "dropout p=" << p.getValueAsDouble();
+      return os.str();
+    }
     return res::stringifyActivation(act.getKind()).str();
+  }
   if (auto pool = dyn_cast<res::MaxPool2DOp>(op))
     return "max_pool2d " + windowString(pool.getKernel()[0],
                                         pool.getKernel()[1], pool.getStride());

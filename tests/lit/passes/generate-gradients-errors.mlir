@@ -39,3 +39,14 @@ module {
 // expected-error@+1 {{no model function to differentiate}}
 module {
 }
+
+// -----
+
+// dropout(p) with p > 0 is the identity at inference only.
+module {
+  func.func @dropout(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    // expected-error@+1 {{dropout(p = 0.2) is the identity at inference, but training with dropout is not implemented}}
+    %y = res.activation identity %x {res.dropout = 2.000000e-01 : f64} : tensor<?x4xf32>
+    return %y : tensor<?x4xf32>
+  }
+}

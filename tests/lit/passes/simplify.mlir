@@ -114,3 +114,13 @@ func.func @repeats(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   }
   return %e : tensor<?x4xf32>
 }
+
+// -----
+
+// A dropout's identity stays, so that training still refuses it.
+// CHECK-LABEL: func.func @dropout
+// CHECK-NEXT: res.activation identity %arg0 {res.dropout = 2.000000e-01 : f64}
+func.func @dropout(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = res.activation identity %x {res.dropout = 2.000000e-01 : f64} : tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
