@@ -200,7 +200,8 @@ HalideKernel buildChannelReduction(const KernelDesc &desc,
       // that the kernel fails with it instead of dividing by zero.
       k.pipeline.add_requirement(N * (H * W) >= 2,
                                  "batch norm in training needs more than one "
-                                 "value per channel, got",
+                                 "value per channel (train on a batch of 2 "
+                                 "or more), got",
                                  N * (H * W));
   };
   if (usesGpu(target)) {

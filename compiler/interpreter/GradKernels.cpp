@@ -76,7 +76,7 @@ bool channelVar(const Tensor &x, const Tensor &mean, bool unbiased, Tensor &out,
   if (n < 2) {
     error = "batch norm in training needs more than one value per channel, "
             "got input " +
-            str(x.shape);
+            str(x.shape) + ": train on a batch of 2 or more";
     return false;
   }
   std::vector<double> sum(c, 0.0);
