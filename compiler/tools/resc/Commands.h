@@ -88,6 +88,9 @@ struct RunOptions {
   std::vector<std::string> outputs;
   uint64_t seed = 0;
   int64_t batch = 1;
+  /// --batch was given: warn where it cannot apply (an input from a file,
+  /// a fixed batch).
+  bool batchGiven = false;
   bool interpret = false;
   bool profile = false;
   PipelineOptions pipeline;

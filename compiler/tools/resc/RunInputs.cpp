@@ -94,8 +94,18 @@ bool prepareInputs(func::FuncOp model, const RunOptions &options, bool verbose,
                     " but the model expects " + formatShape(dims));
         return false;
       }
+      if (options.batchGiven && tensor.shape[0] != options.batch)
+        llvm::errs() << "resc: warning: --batch " << options.batch
+                     << " does not apply to input '" << names[i]
+                     << "', read from " << file->second << " with batch "
+                     << tensor.shape[0] << "\n";
     } else {
       const std::vector<int64_t> declared = dims;
+      if (options.batchGiven && !dims.empty() && dims[0] >= 0 &&
+          dims[0] != options.batch)
+        llvm::errs() << "resc: warning: --batch " << options.batch
+                     << " does not apply to input '" << names[i]
+                     << "', whose batch the model fixes at " << dims[0] << "\n";
       for (size_t d = 0; d < dims.size(); ++d) {
         if (dims[d] >= 0)
           continue;

@@ -400,6 +400,8 @@ int main(int argc, char **argv) {
         return 2;
       }
 
+  run.batchGiven = runCmd->count("--batch") > 0;
+
   try {
     if (*check)
       return runCheck(common);
