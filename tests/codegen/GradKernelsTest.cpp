@@ -9,6 +9,7 @@
 
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
+#include "compiler/interpreter/Interpreter.h"
 #include "format/WeightPacking.h"
 
 #include "compiler/passes/Passes.h"
@@ -1263,6 +1264,49 @@ model small {
         EXPECT_NEAR(g.data[k], fd, 2e-2 * scale + 1e-4)
             << name << "[" << k << "] at batch " << N;
       }
+    }
+  }
+}
+
+/// The training function of examples/convnext_mini.res (layer norms over
+/// channels and on a vector, layer scales, residual sums) through the JIT
+/// against the interpreter: outputs, the input's gradient and every
+/// parameter's gradient. About 13 s of JIT compiles: named Generated* so
+/// that it runs with the slow tests (tests/codegen/CMakeLists.txt).
+TEST(GradJit, GeneratedTrainingWithLayerNormsMatchesInterpreter) {
+  std::ifstream in(std::string(RESC_SOURCE_DIR) +
+                   "/examples/convnext_mini.res");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto m = res::codegen::testing::fromRes(ss.str());
+  ASSERT_TRUE(m->module);
+  mlir::PassManager pm(m->context.get());
+  pm.addPass(res::createGenerateGradients());
+  ASSERT_TRUE(succeeded(pm.run(*m->module))) << m->diagnostics;
+  CompileOptions options;
+  options.cache = res::codegen::testing::sharedCache();
+  options.function = "convnext_mini_train";
+  auto compiled = CompiledModel::compile(*m->module, options);
+  ASSERT_TRUE(succeeded(compiled)) << m->diagnostics;
+  mlir::func::FuncOp fn;
+  for (auto f : m->module->getOps<mlir::func::FuncOp>())
+    if (f.getName() == "convnext_mini_train")
+      fn = f;
+  ASSERT_TRUE(fn);
+  resc::TensorMap params = res::codegen::testing::seededParams(*m->module);
+  for (int64_t N : {1, 2}) {
+    resc::Tensor x = toTensor(random({N, 3, 32, 32}, 60));
+    resc::Tensor dy = toTensor(random({N, 10}, 61));
+    auto got = compiled->run({x, dy}, params);
+    ASSERT_TRUE(succeeded(got)) << m->diagnostics;
+    auto want = res::interpret(fn, {x, dy}, params);
+    ASSERT_TRUE(succeeded(want)) << m->diagnostics;
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < want->size(); ++i) {
+      auto name = fn.getResultAttrOfType<mlir::StringAttr>(i, "res.name");
+      EXPECT_LE(res::codegen::testing::relativeError((*got)[i], (*want)[i]),
+                1e-4)
+          << (name ? name.getValue().str() : "?") << " at batch " << N;
     }
   }
 }
