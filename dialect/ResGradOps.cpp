@@ -215,6 +215,52 @@ LogicalResult ChannelMulGradGateOp::verify() {
   return success();
 }
 
+LogicalResult LayerNormGradOp::verify() {
+  Type x = getInput().getType();
+  if (failed(checkSameShape(*this, "gradient", getGrad().getType(), x)) ||
+      failed(checkSameShape(*this, "result", getType(), x)))
+    return failure();
+  auto in = dimsOf(x);
+  int64_t axis = layerNormAxis(int64_t(in.size()));
+  if (axis < 0)
+    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+           << shapeString(in);
+  if (getWeight() &&
+      failed(checkVector(*this, "weight", getWeight().getType(), in[axis])))
+    return failure();
+  return checkEpsilon(*this, getEpsilon().convertToDouble());
+}
+
+LogicalResult LayerNormGradWeightOp::verify() {
+  Type x = getInput().getType();
+  if (failed(checkSameShape(*this, "gradient", getGrad().getType(), x)))
+    return failure();
+  auto in = dimsOf(x);
+  int64_t axis = layerNormAxis(int64_t(in.size()));
+  if (axis < 0)
+    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+           << shapeString(in);
+  if (failed(checkVector(*this, "result", getType(), in[axis])))
+    return failure();
+  return checkEpsilon(*this, getEpsilon().convertToDouble());
+}
+
+LogicalResult ChannelScaleGradScaleOp::verify() {
+  Type x = getInput().getType();
+  if (failed(checkSameShape(*this, "gradient", getGrad().getType(), x)))
+    return failure();
+  auto in = dimsOf(x);
+  std::vector<int64_t> want = channelScaleShape({in.begin(), in.end()});
+  if (want.empty())
+    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+           << shapeString(in);
+  if (!compatible(dimsOf(getType()), want))
+    return emitOpError("result must be ")
+           << shapeString(want) << " for an input of " << shapeString(in)
+           << ", got " << shapeString(dimsOf(getType()));
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto count = [](ArrayRef<int64_t> dims) {
     int64_t n = 1;

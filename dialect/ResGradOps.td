@@ -223,6 +223,53 @@ def Res_ChannelMulGradGateOp : Res_Op<"channel_mul_grad_gate", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Res_LayerNormGradOp : Res_Op<"layer_norm_grad", [Pure]> {
+  let summary = "gradient of the input of a layer norm";
+  let description = [{
+    Per position, over the d features it normalises (layerNormAxis), with
+    r = 1 / sqrt(var + epsilon), xhat = (x - mean) * r and g = dy * weight
+    (g = dy without `weight`): dx = r * (g - mean(g) - xhat * mean(g * xhat)).
+    The statistics are recomputed from `input`.
+  }];
+  let arguments = !con((ins F32AnyTensor:$grad, F32AnyTensor:$input,
+                            Optional<F32Tensor1>:$weight, F64Attr:$epsilon),
+                       LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input (`,` $weight^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_LayerNormGradWeightOp : Res_Op<"layer_norm_grad_weight", [Pure]> {
+  let summary = "gradient of a layer norm's weight: sum of dy * xhat over "
+                "every position";
+  let arguments = !con((ins F32AnyTensor:$grad, F32AnyTensor:$input,
+                            F64Attr:$epsilon), LayerAttr);
+  let results = (outs F32Tensor1:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_ChannelScaleGradScaleOp : Res_Op<"channel_scale_grad_scale", [Pure]> {
+  let summary = "gradient of a channel_scale's scale: sum of dy * x over "
+                "every dimension but the channel's";
+  let description = [{
+    The result has the scale's shape: [C, 1, 1] for an input [N, C, H, W],
+    [D] for [N, D].
+  }];
+  let arguments = !con((ins F32AnyTensor:$grad, F32AnyTensor:$input),
+                       LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Res_ReshapeOp : Res_Op<"reshape", [Pure]> {
   let summary = "the same elements per sample in another shape (C order)";
   let arguments = !con((ins F32AnyTensor:$input), LayerAttr);

@@ -184,6 +184,44 @@ LogicalResult ChannelMulOp::verify() {
                    "the gate");
 }
 
+LogicalResult LayerNormOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  int64_t axis = layerNormAxis(int64_t(in.size()));
+  if (axis < 0)
+    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+           << shapeString(in);
+  if (bool(getWeight()) != bool(getBias()))
+    return emitOpError("weight and bias must be both given or both absent");
+  if (getWeight())
+    for (auto [what, value] :
+         {std::pair<StringRef, Value>{"weight", getWeight()},
+          {"bias", getBias()}})
+      if (failed(checkVector(*this, what, value.getType(), in[axis])))
+        return failure();
+  if (!(getEpsilon().convertToDouble() > 0))
+    return emitOpError("epsilon must be positive");
+  return success();
+}
+
+LogicalResult ChannelScaleOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  std::vector<int64_t> want = channelScaleShape({in.begin(), in.end()});
+  if (want.empty())
+    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+           << shapeString(in);
+  auto s = dimsOf(getScale().getType());
+  bool fits = s.size() == want.size();
+  for (size_t i = 0; fits && i < s.size(); ++i)
+    fits = s[i] < 0 || want[i] < 0 || s[i] == want[i];
+  if (!fits)
+    return emitOpError("scale must be ")
+           << shapeString(want) << " for an input of " << shapeString(in)
+           << ", got " << shapeString(s);
+  if (!std::isfinite(getInit().convertToDouble()))
+    return emitOpError("init must be finite");
+  return success();
+}
+
 LogicalResult FlattenOp::verify() {
   auto in = dimsOf(getInput().getType());
   if (in.size() < 2)

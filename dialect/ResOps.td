@@ -134,6 +134,46 @@ def Res_ChannelMulOp : Res_Op<"channel_mul",
   let hasVerifier = 1;
 }
 
+def Res_LayerNormOp : Res_Op<"layer_norm",
+    [Pure, AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
+  let summary = "layer normalisation of each position over its features";
+  let description = [{
+    Normalises over C for [N, C, H, W] (torchvision's LayerNorm2d: PyTorch's
+    layer_norm of the channels-last tensor) and over D for [N, D]
+    (nn.LayerNorm): y = (x - mean) / sqrt(var + epsilon) * weight + bias,
+    with the biased variance of the normalised dimension. `weight` and
+    `bias` are both present (elementwise affine) or both absent. The
+    normalised dimension is `layerNormAxis(rank)` (ShapeRules.h): dim 1 of
+    rank 4, the last dim otherwise, so that [N, T, D] can come later.
+  }];
+  let arguments = !con((ins F32AnyTensor:$input, Optional<F32Tensor1>:$weight,
+                            Optional<F32Tensor1>:$bias, F64Attr:$epsilon),
+                       LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = [{
+    $input (`,` $weight^ `,` $bias)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_ChannelScaleOp : Res_Op<"channel_scale",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "x * s, s a learned scale per channel (layer scale)";
+  let description = [{
+    ConvNeXt's layer scale: `scale` is [C, 1, 1] for an input [N, C, H, W]
+    and [D] for [N, D], so that `x * scale` broadcasts as in PyTorch.
+    `init` is the value `resc init-weights` gives the scale.
+  }];
+  let arguments = !con((ins F32AnyTensor:$input, F32AnyTensor:$scale,
+                            F64Attr:$init), LayerAttr);
+  let results = (outs F32AnyTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $scale attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Res_FlattenOp : Res_Op<"flatten", [Pure]> {
   let summary = "[N, C, H, W] to [N, C*H*W]";
   let arguments = !con((ins F32AnyTensor:$input), LayerAttr);

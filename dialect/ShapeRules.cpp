@@ -13,4 +13,20 @@ int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
   return span / stride + 1;
 }
 
+int64_t layerNormAxis(int64_t rank) {
+  if (rank == 4)
+    return 1;
+  if (rank == 2)
+    return 1; // the last dim; [N, T, D] will normalise its dim 2
+  return -1;
+}
+
+std::vector<int64_t> channelScaleShape(const std::vector<int64_t> &input) {
+  if (input.size() == 4)
+    return {input[1], 1, 1};
+  if (input.size() == 2)
+    return {input[1]};
+  return {};
+}
+
 } // namespace res

@@ -6,6 +6,7 @@
 #define RES_DIALECT_SHAPERULES_H
 
 #include <cstdint>
+#include <vector>
 
 namespace res {
 
@@ -15,6 +16,16 @@ constexpr int64_t kDynamicDim = -1;
 /// the window does not fit, which callers report.
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                          int64_t pad, int64_t dilation = 1);
+
+/// The dimension a layer norm normalises over for an input of `rank`: the
+/// channels (1) of [N, C, H, W], the last dim of [N, D] (and of [N, T, D]
+/// once token tensors come); -1 for a rank the op does not take.
+int64_t layerNormAxis(int64_t rank);
+
+/// The shape of a channel_scale's scale for an input of `input` dims:
+/// [C, 1, 1] for [N, C, H, W] (broadcasting as PyTorch's x * s), [D] for
+/// [N, D]; empty for a rank the op does not take.
+std::vector<int64_t> channelScaleShape(const std::vector<int64_t> &input);
 
 } // namespace res
 

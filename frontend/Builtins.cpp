@@ -3,6 +3,8 @@
 #include "dialect/ShapeRules.h"
 #include "frontend/Elaborator.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace res {
@@ -43,6 +45,9 @@ const std::map<std::string, std::vector<ParamSpec>> &signatures() {
                  {"pad", constant(Scalar::ofInt(0))}};
     t["dense"] = {{"out", nullptr}, {"bias", constant(Scalar::ofBool(true))}};
     t["upsample"] = {{"factor", nullptr}};
+    t["layernorm"] = {{"eps", constant(Scalar::ofReal(1e-5))},
+                      {"affine", constant(Scalar::ofBool(true))}};
+    t["channel_scale"] = {{"init", constant(Scalar::ofReal(1e-6))}};
     t["global_avgpool"] = {{"keep", constant(Scalar::ofBool(false))}};
     t["dropout"] = {{"p", constant(Scalar::ofReal(0.5))}};
     for (const char *none :
@@ -387,6 +392,54 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
       return failure();
     flow.current = b.create<UpsampleOp>(at, tensorType({in[0], in[1], *h, *w}),
                                         x, b.getI64IntegerAttr(*factor), layer);
+    return success();
+  }
+  // [N, C, H, W] or [N, D]: the two ranks layernorm and channel_scale take.
+  auto needImageOrVector = [&]() {
+    if (layerNormAxis(int64_t(in.size())) >= 0)
+      return true;
+    error(call.loc, what + " needs [N, C, H, W] or [N, D], got " +
+                        shapeText(x.getType()));
+    return false;
+  };
+  if (what == "layernorm") {
+    auto eps = args.real("eps", true);
+    auto affine = args.boolean("affine");
+    if (!eps || !affine || !needImageOrVector())
+      return failure();
+    const int64_t features = in[layerNormAxis(int64_t(in.size()))];
+    if (!needChannels(features))
+      return failure();
+    Value w, bias;
+    if (*affine) {
+      w = param(b, call.loc, path + ".weight", {features});
+      bias = w ? param(b, call.loc, path + ".bias", {features}) : Value();
+      if (!bias)
+        return failure();
+    }
+    flow.current = b.create<LayerNormOp>(at, x.getType(), x, w, bias,
+                                         b.getF64FloatAttr(*eps), layer);
+    return success();
+  }
+  if (what == "channel_scale") {
+    auto init = args.real("init", false);
+    if (!init)
+      return failure();
+    if (!std::isfinite(*init)) {
+      error(args.locOf("init"), "channel_scale: 'init' must be finite, got " +
+                                    std::to_string(*init));
+      return failure();
+    }
+    if (!needImageOrVector() || !needChannels(in[1]))
+      return failure();
+    // The scale is named by the statement itself, as PyTorch's layer scale
+    // parameters (`gamma`, `layer_scale`) have no `.weight`.
+    std::vector<int64_t> shape = channelScaleShape({in.begin(), in.end()});
+    Value s = param(b, call.loc, path, shape);
+    if (!s)
+      return failure();
+    flow.current = b.create<ChannelScaleOp>(at, x.getType(), x, s,
+                                            b.getF64FloatAttr(*init), layer);
     return success();
   }
   if (what == "softmax") {

@@ -392,6 +392,8 @@ LogicalResult Elaborator::elaborateCall(const ast::Stmt &call,
                           "identity", "maxpool", "avgpool", "global_avgpool",
                           "flatten", "dense", "upsample", "softmax", "dropout"})
       consider(b);
+    for (const char *b : {"layernorm", "channel_scale"})
+      consider(b);
     error(call.loc, "unknown statement or block '" + call.callee + "'" + hint);
     return failure();
   }

@@ -132,6 +132,9 @@ HalideKernel buildChannelReduction(const KernelDesc &desc,
   case KernelKind::BatchNormGradSums:
     terms = {x0(0), x0(0) * xhat(0)};
     break;
+  case KernelKind::ChannelScaleGradScale:
+    terms = {x0(0) * x0(1)};
+    break;
   default:
     throw CompileError("not a channel reduction");
   }
@@ -187,6 +190,16 @@ HalideKernel buildChannelReduction(const KernelDesc &desc,
     outVars.push_back(k2);
     break;
   }
+  case KernelKind::ChannelScaleGradScale:
+    if (desc.result.size() == 3) {
+      // The scale [C, 1, 1]: Halide dims (1, 1, C).
+      Var u("u"), v("v");
+      out(u, v, c) = get(total(c), 0);
+      outVars = {u, v, c};
+    } else {
+      out(c) = get(total(c), 0);
+    }
+    break;
   default:
     out(c) = get(total(c), 0);
     break;
@@ -678,7 +691,12 @@ HalideKernel buildGrad(const KernelDesc &desc, const Target &target) {
   case KernelKind::ChannelSum:
   case KernelKind::BatchNormGradSums:
   case KernelKind::BatchNormGradGamma:
+  case KernelKind::ChannelScaleGradScale:
     return buildChannelReduction(desc, target);
+  case KernelKind::LayerNormGrad:
+    return buildLayerNormGrad(desc, target);
+  case KernelKind::LayerNormGradWeight:
+    return buildLayerNormGradWeight(desc, target);
   case KernelKind::MaxPoolGrad:
   case KernelKind::AvgPoolGrad:
     return buildPoolGrad(desc, target);

@@ -143,6 +143,13 @@ Expr applyEpilogue(Expr value, const KernelDesc &desc,
                                           : gate(args[ch], 0, 0, args.back()));
       break;
     }
+    case EpilogueStage::ChannelScale: {
+      // A raw parameter, C order reversed: [C, 1, 1] is (1, 1, C).
+      const ImageParam &scale = inputs[s.operand];
+      value = value * (scale.dimensions() == 3 ? scale(0, 0, args[ch])
+                                               : scale(args[ch]));
+      break;
+    }
     }
   }
   return value;
@@ -207,6 +214,8 @@ HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
     return buildElementwise(desc, target);
   case KernelKind::Softmax:
     return buildSoftmax(desc, target);
+  case KernelKind::LayerNorm:
+    return buildLayerNorm(desc, target);
   case KernelKind::Upsample:
   case KernelKind::Concat:
   case KernelKind::Flatten:
@@ -237,6 +246,9 @@ HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
   case KernelKind::SliceChannels:
   case KernelKind::SoftmaxGrad:
   case KernelKind::ChannelMulGradGate:
+  case KernelKind::LayerNormGrad:
+  case KernelKind::LayerNormGradWeight:
+  case KernelKind::ChannelScaleGradScale:
     return buildGrad(desc, target);
   }
   throw CompileError("unknown kernel kind");

@@ -46,6 +46,8 @@ const char *kindName(KernelKind kind) {
     return "softmax";
   case KernelKind::Flatten:
     return "flatten";
+  case KernelKind::LayerNorm:
+    return "layer_norm";
   case KernelKind::ToInternal:
     return "to_internal";
   case KernelKind::FromInternal:
@@ -96,6 +98,12 @@ const char *kindName(KernelKind kind) {
     return "softmax_grad";
   case KernelKind::ChannelMulGradGate:
     return "channel_mul_grad_gate";
+  case KernelKind::LayerNormGrad:
+    return "layer_norm_grad";
+  case KernelKind::LayerNormGradWeight:
+    return "layer_norm_grad_weight";
+  case KernelKind::ChannelScaleGradScale:
+    return "channel_scale_grad_scale";
   }
   return "?";
 }
@@ -156,7 +164,13 @@ std::string KernelDesc::key() const {
   case KernelKind::BatchNormTrain:
   case KernelKind::Lerp:
   case KernelKind::Scale:
+  case KernelKind::LayerNormGrad:
+  case KernelKind::LayerNormGradWeight:
     os << ":r" << std::hexfloat << real << std::defaultfloat;
+    break;
+  case KernelKind::LayerNorm:
+    os << ":r" << std::hexfloat << real << std::defaultfloat
+       << (affine ? ":affine" : ":plain");
     break;
   case KernelKind::ChannelVar:
     os << (unbiased ? ":unbiased" : ":biased");
@@ -185,6 +199,9 @@ std::string KernelDesc::key() const {
       break;
     case EpilogueStage::Gate:
       os << ":gate" << s.operand;
+      break;
+    case EpilogueStage::ChannelScale:
+      os << ":scale" << s.operand;
       break;
     }
   }
@@ -216,6 +233,11 @@ double KernelDesc::flopsPerSample() const {
     return 2.0 * double(result[0]) * double(operands[0].dims[0]);
   case KernelKind::DenseGradWeight:
     return 2.0 * double(result[0]) * double(result[1]);
+  case KernelKind::LayerNorm:
+    // Per element: the two sums (one add, a subtract and a multiply-add),
+    // the normalisation (a subtract and a multiply), the affine's
+    // multiply-add.
+    return (affine ? 8.0 : 6.0) * double(perSample(result));
   default:
     return 0.0;
   }

@@ -58,6 +58,9 @@ struct EpilogueStage {
     /// v = v * gate[n, c], `gate` being the batched operand `operand` of
     /// dims [C] or [C, 1, 1] (a gate's multiply, broadcast over H and W).
     Gate,
+    /// v = v * scale[c], `scale` being the parameter operand `operand`
+    /// read as given (C order): [C, 1, 1] or [C] (a channel_scale).
+    ChannelScale,
   };
   Kind kind = Act;
   Activation act{};
@@ -75,6 +78,7 @@ enum class KernelKind {
   Upsample,      // input
   Concat,        // lhs, rhs
   Softmax,       // input
+  LayerNorm,     // input[, weight, bias] (raw), epilogue operands
   Flatten,       // input
   ToInternal,    // input in C order (model input) -> internal layout
   FromInternal,  // internal layout -> C order (model output)
@@ -104,6 +108,11 @@ enum class KernelKind {
   SliceChannels,      // x
   SoftmaxGrad,        // dy, y
   ChannelMulGradGate, // dy, x -> sum over H, W of dy * x ([C] or [C, 1, 1])
+
+  // Layer norm and channel_scale (NormKernels.cpp, GradKernels.cpp).
+  LayerNormGrad,         // dy, x[, raw weight] -> dx
+  LayerNormGradWeight,   // dy, x -> [C]: sum of dy * xhat
+  ChannelScaleGradScale, // dy, x -> sum of dy * x per channel ([C, 1, 1], [D])
 };
 
 const char *kindName(KernelKind kind);
@@ -136,12 +145,14 @@ struct KernelDesc {
   /// element would read its own output as the operand.
   int inPlaceOperand = -1;
   int64_t factor = 1; // upsample, upsample_grad
-  /// Gradient ops: epsilon (batch norms), momentum (lerp) or the factor of
-  /// scale; the slice's first channel; channel_var's divisor; the
-  /// activation of activation_grad.
+  /// Gradient ops and layer norm: epsilon (batch and layer norms), momentum
+  /// (lerp) or the factor of scale; the slice's first channel; channel_var's
+  /// divisor; the activation of activation_grad.
   double real = 0.0;
   int64_t offset = 0;
   bool unbiased = false;
+  /// layer_norm: operands 1 and 2 are its weight and bias.
+  bool affine = false;
   Activation act{};
   /// False when the result has no batch dim (`result` is then its whole
   /// shape, C order): channel statistics and weight gradients.

@@ -49,6 +49,14 @@ HalideKernel buildElementwise(const KernelDesc &desc,
 HalideKernel buildDataMovement(const KernelDesc &desc,
                                const Halide::Target &target);
 HalideKernel buildSoftmax(const KernelDesc &desc, const Halide::Target &target);
+/// Layer norm over the innermost internal dim and its two gradients
+/// (NormKernels.cpp).
+HalideKernel buildLayerNorm(const KernelDesc &desc,
+                            const Halide::Target &target);
+HalideKernel buildLayerNormGrad(const KernelDesc &desc,
+                                const Halide::Target &target);
+HalideKernel buildLayerNormGradWeight(const KernelDesc &desc,
+                                      const Halide::Target &target);
 /// Training kernels: channel statistics, batch-norm gradients, pointwise
 /// and pooling gradients (GradKernels.cpp), and the two convolution
 /// gradients (ConvGradKernels.cpp).

@@ -70,6 +70,9 @@ private:
                           std::vector<int> epilogueOperands,
                           std::vector<Step> &steps);
   int paramSlot(const PackRecipe &recipe, Dims extents);
+  /// The slot of parameter `v` read as given (C order, Halide dims
+  /// reversed): a layer norm's weight or bias, a channel scale.
+  FailureOr<int> rawParam(Value v, Operation *user, StringRef what);
   int kernelId(const KernelDesc &desc);
   bool available(Value other, Operation *anchor);
 
@@ -207,6 +210,17 @@ int Lowerer::paramSlot(const PackRecipe &recipe, Dims extents) {
   return it->second;
 }
 
+FailureOr<int> Lowerer::rawParam(Value v, Operation *user, StringRef what) {
+  auto name = paramName(v, user, what);
+  if (failed(name))
+    return failure();
+  auto type = cast<RankedTensorType>(v.getType());
+  PackRecipe raw;
+  raw.kind = PackRecipe::Raw;
+  raw.weight = *name;
+  return paramSlot(raw, Dims(type.getShape().rbegin(), type.getShape().rend()));
+}
+
 int Lowerer::kernelId(const KernelDesc &desc) {
   auto [it, inserted] =
       kernelIds.try_emplace(desc.key(), int(plan.kernels.size()));
@@ -264,6 +278,16 @@ void Lowerer::extend(Pending &p) {
         addOperand(paramSlot(shift, {channels}));
         p.desc.epilogue.push_back(stage);
       }
+    } else if (auto cs = dyn_cast<ChannelScaleOp>(user)) {
+      // A layer scale: an unfolded batch norm with no shift.
+      if (cs.getInput() != p.last || !cs.getScale().getDefiningOp<WeightOp>())
+        break;
+      auto scale = rawParam(cs.getScale(), user, "scale");
+      if (failed(scale))
+        break;
+      stage.kind = EpilogueStage::ChannelScale;
+      stage.operand = addOperand(*scale);
+      p.desc.epilogue.push_back(stage);
     } else if (auto act = dyn_cast<ActivationOp>(user)) {
       stage.kind = EpilogueStage::Act;
       stage.act = act.getKind();
@@ -543,6 +567,41 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
         extend(p);
         return emit(p, steps);
       })
+      .Case([&](ChannelScaleOp s) -> LogicalResult {
+        // On its own (nothing before it to fuse into): element-wise.
+        auto in = operand(s.getInput());
+        if (failed(in) || failed(dims(s.getInput(), op)))
+          return failure();
+        auto scale = rawParam(s.getScale(), op, "channel_scale's scale");
+        if (failed(scale))
+          return failure();
+        Pending p = start(KernelKind::Elementwise, op, {*in, *scale});
+        EpilogueStage stage;
+        stage.kind = EpilogueStage::ChannelScale;
+        stage.operand = 1;
+        p.desc.epilogue.push_back(stage);
+        extend(p);
+        return emit(p, steps);
+      })
+      .Case([&](LayerNormOp ln) -> LogicalResult {
+        auto in = operand(ln.getInput());
+        if (failed(in) || failed(dims(ln.getInput(), op)))
+          return failure();
+        std::vector<int> operands = {*in};
+        if (ln.getWeight()) {
+          auto w = rawParam(ln.getWeight(), op, "layer norm's weight");
+          auto b = rawParam(ln.getBias(), op, "layer norm's bias");
+          if (failed(w) || failed(b))
+            return failure();
+          operands.push_back(*w);
+          operands.push_back(*b);
+        }
+        Pending p = start(KernelKind::LayerNorm, op, std::move(operands));
+        p.desc.real = ln.getEpsilon().convertToDouble();
+        p.desc.affine = bool(ln.getWeight());
+        extend(p);
+        return emit(p, steps);
+      })
       .Case([&](AddOp a) -> LogicalResult {
         auto unbatched = [&](Value v) {
           auto known = slotOf.find(v);
@@ -607,7 +666,8 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
             Conv2DGradWeightOp, DenseGradInputOp, DenseGradWeightOp,
             ActivationGradOp, MaxPool2DGradOp, AvgPool2DGradOp,
             GlobalAvgPoolGradOp, ReshapeOp, UpsampleGradOp, SliceChannelsOp,
-            ScaleOp, SoftmaxGradOp, ChannelMulGradGateOp>(
+            ScaleOp, SoftmaxGradOp, ChannelMulGradGateOp, LayerNormGradOp,
+            LayerNormGradWeightOp, ChannelScaleGradScaleOp>(
           [&](Operation *) { return lowerGrad(op, steps); })
       .Case([&](ResidualOp r) { return lowerResidual(r, steps); })
       .Case([&](RepeatOp r) { return lowerRepeat(r, steps); })
@@ -929,6 +989,22 @@ LogicalResult Lowerer::lowerGrad(Operation *op, std::vector<Step> &steps) {
             desc.kind = KernelKind::ChannelMulGradGate;
             return success();
           })
+          .Case([&](LayerNormGradOp o) {
+            desc.kind = KernelKind::LayerNormGrad;
+            desc.real = o.getEpsilon().convertToDouble();
+            return success();
+          })
+          .Case([&](LayerNormGradWeightOp o) {
+            desc.kind = KernelKind::LayerNormGradWeight;
+            desc.real = o.getEpsilon().convertToDouble();
+            desc.resultBatched = false;
+            return success();
+          })
+          .Case([&](ChannelScaleGradScaleOp) {
+            desc.kind = KernelKind::ChannelScaleGradScale;
+            desc.resultBatched = false;
+            return success();
+          })
           .Default([&](Operation *) {
             return op->emitOpError("is not supported by the Halide backend");
           });
@@ -948,6 +1024,9 @@ LogicalResult Lowerer::lowerGrad(Operation *op, std::vector<Step> &steps) {
     break;
   case KernelKind::BatchNormTrain:
     unbatchedFrom(1, 4);
+    break;
+  case KernelKind::LayerNormGrad:
+    unbatchedFrom(2, 2); // the weight
     break;
   case KernelKind::BatchNormGrad:
   case KernelKind::BatchNormGradGamma:

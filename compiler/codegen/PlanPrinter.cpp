@@ -65,6 +65,9 @@ void printKernel(llvm::raw_ostream &os, const KernelDesc &k) {
     os << " unbatched";
   if (k.kind == KernelKind::Conv)
     os << (k.winograd ? ", winograd F(2x2,3x3)" : ", direct");
+  if (k.kind == KernelKind::LayerNorm)
+    os << ", eps " << llvm::format("%g", k.real)
+       << (k.affine ? ", affine" : ", no affine");
   if (k.inPlaceOperand >= 0)
     os << ", in place over operand " << k.inPlaceOperand;
   if (k.epilogue.empty())
@@ -88,6 +91,9 @@ void printKernel(llvm::raw_ostream &os, const KernelDesc &k) {
       break;
     case EpilogueStage::Gate:
       os << " gate(operand " << s.operand << ')';
+      break;
+    case EpilogueStage::ChannelScale:
+      os << " scale(operand " << s.operand << ')';
       break;
     }
     os << (&s == &k.epilogue.back() ? "" : ",");

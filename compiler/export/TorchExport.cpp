@@ -8,6 +8,7 @@
 #include "compiler/driver/LoadModel.h"
 
 #include "dialect/ResDialect.h"
+#include "dialect/ShapeRules.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Format.h"
@@ -292,6 +293,28 @@ private:
       assign(op, indent,
              name(mul.getInput()) + " * " + name(mul.getGate()) +
                  (vector ? "[:, :, None, None]" : ""));
+      return true;
+    }
+    if (auto ln = dyn_cast<res::LayerNormOp>(op)) {
+      // Over C of [N, C, H, W] as torchvision's LayerNorm2d: channels last,
+      // normalise, back.
+      auto type = cast<RankedTensorType>(ln.getInput().getType());
+      const bool image = type.getRank() == 4;
+      int64_t features = type.getDimSize(res::layerNormAxis(type.getRank()));
+      std::string x = name(ln.getInput());
+      std::string affine =
+          ln.getWeight() ? name(ln.getWeight()) + ", " + name(ln.getBias())
+                         : std::string("None, None");
+      std::string expr = "F.layer_norm(" +
+                         (image ? x + ".permute(0, 2, 3, 1)" : x) + ", (" +
+                         std::to_string(features) + ",), " + affine + ", " +
+                         pyFloat(ln.getEpsilon().convertToDouble()) + ")";
+      assign(op, indent, image ? expr + ".permute(0, 3, 1, 2)" : expr);
+      return true;
+    }
+    if (auto cs = dyn_cast<res::ChannelScaleOp>(op)) {
+      // The scale is [C, 1, 1] or [D]: PyTorch broadcasts it as it is.
+      assign(op, indent, name(cs.getInput()) + " * " + name(cs.getScale()));
       return true;
     }
     if (auto dense = dyn_cast<res::DenseOp>(op)) {

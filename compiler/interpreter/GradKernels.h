@@ -126,6 +126,23 @@ bool scale(const resc::Tensor &x, double factor, resc::Tensor &out,
 bool softmaxGrad(const resc::Tensor &dy, const resc::Tensor &y,
                  resc::Tensor &out, std::string &error);
 
+/// dx of layerNorm from dy and x (the statistics recomputed), `weight`
+/// ([features]) null for a layer norm without affine.
+bool layerNormGrad(const resc::Tensor &dy, const resc::Tensor &x,
+                   const resc::Tensor *weight, double epsilon,
+                   resc::Tensor &out, std::string &error);
+
+/// [features]: the sum over every position of dy * xhat (a layer norm's
+/// weight gradient).
+bool layerNormGradWeight(const resc::Tensor &dy, const resc::Tensor &x,
+                         double epsilon, resc::Tensor &out, std::string &error);
+
+/// The gradient of channelScale's scale, in `scaleShape` ([C, 1, 1] or
+/// [D]): the sum of dy * x over every dim but the channel's.
+bool channelScaleGradScale(const resc::Tensor &dy, const resc::Tensor &x,
+                           const std::vector<int64_t> &scaleShape,
+                           resc::Tensor &out, std::string &error);
+
 } // namespace kernels
 } // namespace res
 

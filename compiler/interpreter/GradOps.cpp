@@ -111,6 +111,23 @@ FailureOr<bool> runGradOp(Operation *op, const GradOperands &get, Tensor &out,
         return kernels::channelMulGradGate(get(g.getGrad()), x, shape, out,
                                            error);
       })
+      .Case([&](LayerNormGradOp l) {
+        const Tensor *w = l.getWeight() ? &get(l.getWeight()) : nullptr;
+        return kernels::layerNormGrad(get(l.getGrad()), get(l.getInput()), w,
+                                      l.getEpsilon().convertToDouble(), out,
+                                      error);
+      })
+      .Case([&](LayerNormGradWeightOp l) {
+        return kernels::layerNormGradWeight(get(l.getGrad()), get(l.getInput()),
+                                            l.getEpsilon().convertToDouble(),
+                                            out, error);
+      })
+      .Case([&](ChannelScaleGradScaleOp s) {
+        auto type = cast<RankedTensorType>(s.getType());
+        return kernels::channelScaleGradScale(
+            get(s.getGrad()), get(s.getInput()),
+            {type.getShape().begin(), type.getShape().end()}, out, error);
+      })
       .Case([&](ReshapeOp r) {
         const Tensor &x = get(r.getInput());
         return kernels::reshape(x, shapeOf(x), out, error);

@@ -425,6 +425,16 @@ LogicalResult Interpreter::runOp(Operation *op) {
             return kernels::concat(get(c.getLhs()), get(c.getRhs()), out,
                                    error);
           })
+          .Case([&](LayerNormOp l) -> FailureOr<bool> {
+            return kernels::layerNorm(
+                get(l.getInput()), getOptional(l.getWeight()),
+                getOptional(l.getBias()), l.getEpsilon().convertToDouble(), out,
+                error);
+          })
+          .Case([&](ChannelScaleOp s) -> FailureOr<bool> {
+            return kernels::channelScale(get(s.getInput()), get(s.getScale()),
+                                         out, error);
+          })
           .Case([&](SoftmaxOp s) -> FailureOr<bool> {
             return kernels::softmax(get(s.getInput()), out, error);
           })

@@ -520,6 +520,88 @@ bool softmax(const Tensor &x, Tensor &out, std::string &error) {
   return true;
 }
 
+namespace {
+/// The positions of a layer norm or channel scale over `x`: `outer` x
+/// `inner` of them, each with `len` features `inner` apart.
+struct FeatureRows {
+  int64_t outer = 1, len = 1, inner = 1;
+};
+
+bool featureRows(const Tensor &x, FeatureRows &rows, std::string &error) {
+  if (!wellFormed(x, "input", error))
+    return false;
+  int64_t axis = layerNormAxis(x.rank());
+  if (axis < 0) {
+    error = "input must be [N, C, H, W] or [N, D], got " + str(x.shape);
+    return false;
+  }
+  for (int64_t i = 0; i < axis; ++i)
+    rows.outer *= x.shape[i];
+  rows.len = x.shape[axis];
+  for (int64_t i = axis + 1; i < x.rank(); ++i)
+    rows.inner *= x.shape[i];
+  return true;
+}
+} // namespace
+
+bool layerNorm(const Tensor &x, const Tensor *weight, const Tensor *bias,
+               double epsilon, Tensor &out, std::string &error) {
+  FeatureRows r;
+  if (!featureRows(x, r, error) || !isVector(weight, "weight", r.len, error) ||
+      !isVector(bias, "bias", r.len, error))
+    return false;
+  if (bool(weight) != bool(bias)) {
+    error = "weight and bias must be both given or both absent";
+    return false;
+  }
+  if (!(epsilon > 0)) {
+    error = "epsilon must be positive";
+    return false;
+  }
+  out = Tensor(x.shape);
+  for (int64_t o = 0; o < r.outer; ++o)
+    for (int64_t k = 0; k < r.inner; ++k) {
+      auto at = [&](int64_t i) { return (o * r.len + i) * r.inner + k; };
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < r.len; ++i)
+        mean += x.data[at(i)];
+      mean /= double(r.len);
+      for (int64_t i = 0; i < r.len; ++i) {
+        double d = x.data[at(i)] - mean;
+        var += d * d;
+      }
+      var /= double(r.len);
+      const double rstd = 1 / std::sqrt(var + epsilon);
+      for (int64_t i = 0; i < r.len; ++i) {
+        double y = (x.data[at(i)] - mean) * rstd;
+        if (weight)
+          y = y * weight->data[i] + bias->data[i];
+        out.data[at(i)] = static_cast<float>(y);
+      }
+    }
+  return true;
+}
+
+bool channelScale(const Tensor &x, const Tensor &s, Tensor &out,
+                  std::string &error) {
+  FeatureRows r;
+  if (!featureRows(x, r, error) || !wellFormed(s, "scale", error))
+    return false;
+  if (s.shape != channelScaleShape(x.shape)) {
+    error = "scale " + str(s.shape) + " does not fit the input " +
+            str(x.shape) + ": expected " + str(channelScaleShape(x.shape));
+    return false;
+  }
+  out = Tensor(x.shape);
+  for (int64_t o = 0; o < r.outer; ++o)
+    for (int64_t i = 0; i < r.len; ++i)
+      for (int64_t k = 0; k < r.inner; ++k) {
+        int64_t at = (o * r.len + i) * r.inner + k;
+        out.data[at] = x.data[at] * s.data[i];
+      }
+  return true;
+}
+
 bool residualSum(const Tensor &s, const Tensor &f, double branchScale,
                  double outputScale, Tensor &out, std::string &error) {
   if (!wellFormed(s, "shortcut", error) || !wellFormed(f, "branch", error))

@@ -108,6 +108,18 @@ bool concat(const resc::Tensor &a, const resc::Tensor &b, resc::Tensor &out,
 /// overflow.
 bool softmax(const resc::Tensor &x, resc::Tensor &out, std::string &error);
 
+/// Layer norm over dim layerNormAxis(rank) (C of [N, C, H, W], D of
+/// [N, D]) with the biased variance, as PyTorch's layer_norm;
+/// `weight` and `bias` ([features]) both null or both given.
+bool layerNorm(const resc::Tensor &x, const resc::Tensor *weight,
+               const resc::Tensor *bias, double epsilon, resc::Tensor &out,
+               std::string &error);
+
+/// x times a scale per channel: s [C, 1, 1] for x [N, C, H, W], [D] for
+/// [N, D] (a layer scale).
+bool channelScale(const resc::Tensor &x, const resc::Tensor &s,
+                  resc::Tensor &out, std::string &error);
+
 /// The sum of a residual block: outputScale * (s + branchScale * f).
 bool residualSum(const resc::Tensor &s, const resc::Tensor &f,
                  double branchScale, double outputScale, resc::Tensor &out,

@@ -293,6 +293,29 @@ LogicalResult Backward::visit(Operation *op) {
                                                    g, mul.getInput()));
     return success();
   }
+  if (auto ln = dyn_cast<LayerNormOp>(op)) {
+    // The statistics are per position, recomputed by the gradient ops.
+    Value x = ln.getInput();
+    flow(x, make<LayerNormGradOp>(op, x.getType(), g, x, ln.getWeight(),
+                                  ln.getEpsilonAttr()));
+    if (ln.getWeight()) {
+      flow(ln.getWeight(),
+           make<LayerNormGradWeightOp>(op, ln.getWeight().getType(), g, x,
+                                       ln.getEpsilonAttr()));
+      // Summed over every position per feature: channel_sum's dim 1 is the
+      // feature of [N, C, H, W] and [N, D].
+      flow(ln.getBias(), make<ChannelSumOp>(op, ln.getBias().getType(), g));
+    }
+    return success();
+  }
+  if (auto cs = dyn_cast<ChannelScaleOp>(op)) {
+    // y = x * s: dx = dy * s, ds = sum of dy * x per channel.
+    flow(cs.getInput(), make<ChannelScaleOp>(op, g.getType(), g, cs.getScale(),
+                                             cs.getInitAttr()));
+    flow(cs.getScale(), make<ChannelScaleGradScaleOp>(
+                            op, cs.getScale().getType(), g, cs.getInput()));
+    return success();
+  }
   if (auto dense = dyn_cast<DenseOp>(op)) {
     flow(dense.getInput(),
          make<DenseGradInputOp>(op, dense.getInput().getType(), g,

@@ -47,6 +47,12 @@ void printTable(llvm::raw_ostream &os, func::FuncOp fn,
       os << " " << name;
     os << "\n";
   }
+  if (!model.unboundable.empty()) {
+    os << "no finite bound:";
+    for (const std::string &name : model.unboundable)
+      os << " " << name;
+    os << "\n";
+  }
 }
 
 void LipschitzPass::runOnOperation() {
@@ -87,6 +93,9 @@ void LipschitzPass::runOnOperation() {
     if (!model.unknown.empty())
       remark << "; unbounded because parameters are supplied at run time: "
              << llvm::join(model.unknown, ", ");
+    if (!model.unboundable.empty())
+      remark << "; unbounded because these layers have no finite bound: "
+             << llvm::join(model.unboundable, ", ");
     if (print)
       printTable(llvm::outs(), fn, model, what);
   }

@@ -94,6 +94,13 @@ double LipschitzAnalysis::weightNorm(Value weight, int64_t groups) {
 }
 
 double LipschitzAnalysis::opBound(Operation *op) {
+  // Dividing by each position's standard deviation has no finite global
+  // bound: near a constant position the slope is about 1 / sqrt(epsilon).
+  if (isa<LayerNormOp>(op)) {
+    if (unboundable)
+      unboundable->push_back(layerName(op));
+    return kInf;
+  }
   double bound =
       llvm::TypeSwitch<Operation *, double>(op)
           .Case([&](Conv2DOp conv) {
@@ -113,6 +120,15 @@ double LipschitzAnalysis::opBound(Operation *op) {
             for (size_t c = 0; c < gamma->size(); ++c)
               best = std::max(best, std::abs((*gamma)[c]) /
                                         std::sqrt((*var)[c] + eps));
+            return best;
+          })
+          .Case([&](ChannelScaleOp cs) {
+            auto s = boundValues(cs.getScale());
+            if (!s)
+              return kInf;
+            double best = 0;
+            for (double v : *s)
+              best = std::max(best, std::abs(v));
             return best;
           })
           .Case(
@@ -230,6 +246,7 @@ double LipschitzAnalysis::regionBound(Region &region,
 ModelLipschitz LipschitzAnalysis::analyze(func::FuncOp fn) {
   ModelLipschitz model;
   unknown = &model.unknown;
+  unboundable = &model.unboundable;
   SmallVector<double> args(fn.getNumArguments(), 1.0), results;
   propagate(fn.front(), args, &model.blocks, 1, results);
   // With several inputs the sums above over-count, which keeps them bounds.
@@ -243,7 +260,12 @@ ModelLipschitz LipschitzAnalysis::analyze(func::FuncOp fn) {
   llvm::sort(model.unknown);
   model.unknown.erase(std::unique(model.unknown.begin(), model.unknown.end()),
                       model.unknown.end());
+  llvm::sort(model.unboundable);
+  model.unboundable.erase(
+      std::unique(model.unboundable.begin(), model.unboundable.end()),
+      model.unboundable.end());
   unknown = nullptr;
+  unboundable = nullptr;
   return model;
 }
 

@@ -69,6 +69,9 @@ struct ModelLipschitz {
   /// Layers whose parameters are supplied at run time: their bound, and
   /// every bound through them, is +inf.
   std::vector<std::string> unknown;
+  /// Layers that have no finite global bound whatever their parameters (a
+  /// layer norm): every bound through them is +inf.
+  std::vector<std::string> unboundable;
 };
 
 /// Computes bounds over a model; caches the norm of each parameter, so
@@ -102,6 +105,7 @@ private:
   LipschitzBoundOptions options;
   llvm::DenseMap<std::pair<mlir::Operation *, int64_t>, double> normCache;
   std::vector<std::string> *unknown = nullptr;
+  std::vector<std::string> *unboundable = nullptr;
 };
 
 /// Convenience wrapper: analyses `fn` with `options`.

@@ -84,6 +84,24 @@ bool isProvablyZero(Value value, std::string *why) {
       .Case([&](ActivationOp act) {
         return keepsZero(act.getKind()) && isProvablyZero(act.getInput(), why);
       })
+      .Case([&](LayerNormOp ln) {
+        if (ln.getWeight() && isBoundZero(ln.getWeight()) &&
+            isBoundZero(ln.getBias())) {
+          setWhy(why,
+                 "layer norm '" + layerName(ln) + "' has zero weight and bias");
+          return true;
+        }
+        // A zero input normalises to 0 at every position (its variance is
+        // 0 and epsilon > 0), which the affine maps to the bias.
+        return hasZeroBias(ln.getBias()) && isProvablyZero(ln.getInput(), why);
+      })
+      .Case([&](ChannelScaleOp cs) {
+        if (isBoundZero(cs.getScale())) {
+          setWhy(why, "channel_scale '" + layerName(cs) + "' has a zero scale");
+          return true;
+        }
+        return isProvablyZero(cs.getInput(), why);
+      })
       // x * gate is 0 where x is, whatever the gate.
       .Case<MaxPool2DOp, AvgPool2DOp, GlobalAvgPoolOp, FlattenOp, UpsampleOp,
             ReshapeOp, ChannelMulOp>(
@@ -144,6 +162,8 @@ bool mapsZeroToZero(Region &region, std::string *why) {
                      (!act || keepsZero(*act));
             })
             .Case([&](BatchNormOp bn) { return hasZeroShift(bn); })
+            // 0 normalises to 0 at every position, then gets the bias.
+            .Case([&](LayerNormOp ln) { return hasZeroBias(ln.getBias()); })
             .Case([&](ActivationOp act) { return keepsZero(act.getKind()); })
             .Case([&](ResidualOp inner) {
               auto after = inner.getAfter();

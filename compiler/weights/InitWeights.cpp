@@ -23,13 +23,15 @@ const char *roleName(ParamRole role) {
   case ParamRole::Bias:
     return "bias";
   case ParamRole::NormWeight:
-    return "batch_norm weight";
+    return "norm weight";
   case ParamRole::NormBias:
-    return "batch_norm bias";
+    return "norm bias";
   case ParamRole::RunningMean:
     return "batch_norm running_mean";
   case ParamRole::RunningVar:
     return "batch_norm running_var";
+  case ParamRole::LayerScale:
+    return "channel_scale scale";
   case ParamRole::Unused:
     return "unused";
   }
@@ -55,6 +57,14 @@ static ParamRole roleOfOperand(Operation *user, unsigned index) {
         ParamRole::RunningMean, ParamRole::RunningVar};
     if (index < 5)
       return roles[index];
+  } else if (auto ln = dyn_cast<LayerNormOp>(user)) {
+    if (ln.getWeight() && index == 1)
+      return ParamRole::NormWeight;
+    if (ln.getBias() && index == 2)
+      return ParamRole::NormBias;
+  } else if (isa<ChannelScaleOp>(user)) {
+    if (index == 1)
+      return ParamRole::LayerScale;
   } else if (auto fold = dyn_cast<FoldBatchNormParamsOp>(user)) {
     // res-fold-bn's run-time folding reads the layer's weight and bias and
     // the norm's four parameters: seeded as the model as written seeds them
@@ -125,7 +135,7 @@ static void fillNormal(resc::Tensor &tensor, uint64_t seed,
 
 resc::Tensor initParam(const std::string &name,
                        const std::vector<int64_t> &shape, ParamRole role,
-                       uint64_t seed) {
+                       uint64_t seed, double fill) {
   resc::Tensor tensor(shape, 0.0f);
   switch (role) {
   case ParamRole::ConvWeight:
@@ -135,6 +145,9 @@ resc::Tensor initParam(const std::string &name,
   case ParamRole::NormWeight:
   case ParamRole::RunningVar:
     std::fill(tensor.data.begin(), tensor.data.end(), 1.0f);
+    break;
+  case ParamRole::LayerScale:
+    std::fill(tensor.data.begin(), tensor.data.end(), float(fill));
     break;
   case ParamRole::Bias:
   case ParamRole::NormBias:
@@ -156,6 +169,24 @@ bool initParams(ModuleOp module, uint64_t seed, resc::TensorMap &out,
   std::map<std::string, ParamRole> roles;
   if (!inferParamRoles(module, roles, error))
     return false;
+  // A layer scale starts at its channel_scale's `init`; two scales that
+  // share a parameter must agree on it.
+  std::map<std::string, double> fills;
+  bool agree = true;
+  module.walk([&](ChannelScaleOp cs) {
+    auto w = cs.getScale().getDefiningOp<WeightOp>();
+    if (!w || !agree)
+      return;
+    double init = cs.getInit().convertToDouble();
+    auto [it, first] = fills.try_emplace(w.getParam().str(), init);
+    if (!first && it->second != init) {
+      error = "parameter '" + it->first +
+              "' is the scale of channel_scales with different init values";
+      agree = false;
+    }
+  });
+  if (!agree)
+    return false;
   for (auto param : module.getOps<ParamOp>()) {
     std::string name = param.getSymName().str();
     if (param.getValueAttr()) {
@@ -174,7 +205,9 @@ bool initParams(ModuleOp module, uint64_t seed, resc::TensorMap &out,
               " is too large to seed (at most 2^31 elements)";
       return false;
     }
-    out[name] = initParam(name, shape, roles[name], seed);
+    auto fill = fills.find(name);
+    out[name] = initParam(name, shape, roles[name], seed,
+                          fill == fills.end() ? 1.0 : fill->second);
   }
   return true;
 }

@@ -25,10 +25,11 @@ enum class ParamRole {
   ConvWeight,  // res.conv2d operand 1
   DenseWeight, // res.dense operand 1
   Bias,        // res.conv2d / res.dense operand 2
-  NormWeight,  // res.batch_norm operand 1
-  NormBias,    // res.batch_norm operand 2
+  NormWeight,  // res.batch_norm, res.layer_norm operand 1
+  NormBias,    // res.batch_norm, res.layer_norm operand 2
   RunningMean, // res.batch_norm operand 3
   RunningVar,  // res.batch_norm operand 4
+  LayerScale,  // res.channel_scale operand 1: the op's `init` everywhere
   Unused,      // read by no op above: the fallback rule applies
 };
 
@@ -51,10 +52,11 @@ bool inferParamRoles(mlir::ModuleOp module,
 /// for a conv weight, `in` for a dense weight).
 double heStd(const std::vector<int64_t> &shape);
 
-/// The seeded value of one parameter.
+/// The seeded value of one parameter; `fill` is the value of a LayerScale
+/// (its channel_scale's `init`).
 resc::Tensor initParam(const std::string &name,
                        const std::vector<int64_t> &shape, ParamRole role,
-                       uint64_t seed);
+                       uint64_t seed, double fill = 1.0);
 
 /// Seeded values for the parameters of `module` that carry no bound value
 /// (every parameter with `includeBound`, bound ones copied from the IR), so

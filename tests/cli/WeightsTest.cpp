@@ -261,8 +261,8 @@ TEST_F(WeightsTest, ConflictingRolesAreAnError) {
   resc::TensorMap out;
   std::string error;
   EXPECT_FALSE(initParams(*module, 0, out, error));
-  EXPECT_EQ(error, "parameter 'p' is used both as a batch_norm weight and as "
-                   "a batch_norm bias; seeded initialisation cannot serve "
+  EXPECT_EQ(error, "parameter 'p' is used both as a norm weight and as "
+                   "a norm bias; seeded initialisation cannot serve "
                    "both (give --weights)");
 }
 

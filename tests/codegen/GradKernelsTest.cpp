@@ -9,6 +9,7 @@
 
 #include "compiler/codegen/KernelCache.h"
 #include "compiler/codegen/Kernels.h"
+#include "compiler/interpreter/Interpreter.h"
 #include "format/WeightPacking.h"
 
 #include "compiler/passes/Passes.h"
@@ -882,6 +883,150 @@ TEST(GradKernels, SoftmaxGrad) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Layer norm (over dim 1 per sample and pixel) and channel_scale
+//===----------------------------------------------------------------------===//
+
+/// Per position (sample, pixel) over dim 1: xhat and 1 / sqrt(var + eps).
+std::pair<Ref, Ref> layerNormXhat(const Ref &x) {
+  Ref xhat(x.shape), rstd(x.shape);
+  const int64_t C = x.shape[1];
+  const int64_t inner = int64_t(x.v.size()) / (x.shape[0] * C);
+  for (int64_t n = 0; n < x.shape[0]; ++n)
+    for (int64_t k = 0; k < inner; ++k) {
+      auto at = [&](int64_t c) { return size_t((n * C + c) * inner + k); };
+      double m = 0, v = 0;
+      for (int64_t c = 0; c < C; ++c)
+        m += x.v[at(c)];
+      m /= double(C);
+      for (int64_t c = 0; c < C; ++c)
+        v += (x.v[at(c)] - m) * (x.v[at(c)] - m);
+      v /= double(C);
+      for (int64_t c = 0; c < C; ++c) {
+        rstd.v[at(c)] = 1 / std::sqrt(v + kEps);
+        xhat.v[at(c)] = (x.v[at(c)] - m) * rstd.v[at(c)];
+      }
+    }
+  return {xhat, rstd};
+}
+
+/// Channel counts that are not multiples of the vector width, rank 4 and 2.
+const std::vector<std::vector<int64_t>> kNormShapes = {
+    {5, 6, 7}, {16, 3, 5}, {10}, {19}};
+
+TEST(GradKernels, LayerNorm) {
+  for (const auto &dims : kNormShapes)
+    for (bool affine : {false, true}) {
+      const int64_t C = dims[0];
+      auto make = [&](int64_t n) {
+        std::vector<Ref> ops = {random(withBatch(n, dims), 41, -2, 3)};
+        if (affine) {
+          ops.push_back(random({C}, 42, 0.5, 1.5));
+          ops.push_back(random({C}, 43));
+        }
+        return ops;
+      };
+      std::vector<bool> batched = {true, false, false};
+      batched.resize(affine ? 3 : 1);
+      KernelDesc d =
+          describe(KernelKind::LayerNorm, make(1), batched, Dims(dims));
+      d.real = kEps;
+      d.affine = affine;
+      check(d, make, [&](const std::vector<Ref> &ops) {
+        Ref out = layerNormXhat(ops[0]).first;
+        if (affine)
+          forEach(out.shape, [&](const std::vector<int64_t> &i) {
+            out(i) = out(i) * ops[1].v[i[1]] + ops[2].v[i[1]];
+          });
+        return out;
+      });
+    }
+}
+
+TEST(GradKernels, LayerNormGrad) {
+  for (const auto &dims : kNormShapes)
+    for (bool weighted : {false, true}) {
+      const int64_t C = dims[0];
+      auto make = [&](int64_t n) {
+        std::vector<Ref> ops = {random(withBatch(n, dims), 44),
+                                random(withBatch(n, dims), 45, -2, 2)};
+        if (weighted)
+          ops.push_back(random({C}, 46, 0.5, 1.5));
+        return ops;
+      };
+      std::vector<bool> batched = {true, true, false};
+      batched.resize(weighted ? 3 : 2);
+      KernelDesc d =
+          describe(KernelKind::LayerNormGrad, make(1), batched, Dims(dims));
+      d.real = kEps;
+      check(d, make, [&](const std::vector<Ref> &ops) {
+        const Ref &dy = ops[0], &x = ops[1];
+        auto [xhat, rstd] = layerNormXhat(x);
+        Ref g(dy.shape), out(dy.shape);
+        forEach(dy.shape, [&](const std::vector<int64_t> &i) {
+          g(i) = dy(i) * (weighted ? ops[2].v[i[1]] : 1.0);
+        });
+        const int64_t inner = int64_t(dy.v.size()) / (dy.shape[0] * C);
+        for (int64_t n = 0; n < dy.shape[0]; ++n)
+          for (int64_t k = 0; k < inner; ++k) {
+            auto at = [&](int64_t c) {
+              return size_t((n * C + c) * inner + k);
+            };
+            double mg = 0, mgx = 0;
+            for (int64_t c = 0; c < C; ++c) {
+              mg += g.v[at(c)];
+              mgx += g.v[at(c)] * xhat.v[at(c)];
+            }
+            mg /= double(C);
+            mgx /= double(C);
+            for (int64_t c = 0; c < C; ++c)
+              out.v[at(c)] =
+                  rstd.v[at(c)] * (g.v[at(c)] - mg - xhat.v[at(c)] * mgx);
+          }
+        return out;
+      });
+    }
+}
+
+TEST(GradKernels, LayerNormGradWeight) {
+  for (const auto &dims : kNormShapes) {
+    const int64_t C = dims[0];
+    auto make = [&](int64_t n) {
+      return std::vector<Ref>{random(withBatch(n, dims), 47),
+                              random(withBatch(n, dims), 48, -2, 2)};
+    };
+    KernelDesc d =
+        describe(KernelKind::LayerNormGradWeight, make(1), {true, true}, {C});
+    d.resultBatched = false;
+    d.real = kEps;
+    check(d, make, [&](const std::vector<Ref> &ops) {
+      Ref xhat = layerNormXhat(ops[1]).first;
+      return vec(channelSum(ops[0].shape,
+                            [&](auto &i) { return ops[0](i) * xhat(i); }));
+    });
+  }
+}
+
+TEST(GradKernels, ChannelScaleGradScale) {
+  for (const auto &dims : kNormShapes) {
+    const int64_t C = dims[0];
+    Dims scale = dims.size() == 3 ? Dims{C, 1, 1} : Dims{C};
+    auto make = [&](int64_t n) {
+      return std::vector<Ref>{random(withBatch(n, dims), 49),
+                              random(withBatch(n, dims), 50)};
+    };
+    KernelDesc d = describe(KernelKind::ChannelScaleGradScale, make(1),
+                            {true, true}, scale);
+    d.resultBatched = false;
+    check(d, make, [&](const std::vector<Ref> &ops) {
+      Ref out(std::vector<int64_t>(scale.begin(), scale.end()));
+      out.v = channelSum(ops[0].shape,
+                         [&](auto &i) { return ops[0](i) * ops[1](i); });
+      return out;
+    });
+  }
+}
+
 TEST(GradKernels, KeysTellAttributesApart) {
   KernelDesc a;
   a.kind = KernelKind::Scale;
@@ -1158,6 +1303,49 @@ model small {
         EXPECT_NEAR(g.data[k], fd, 2e-2 * scale + 1e-4)
             << name << "[" << k << "] at batch " << N;
       }
+    }
+  }
+}
+
+/// The training function of examples/convnext_mini.res (layer norms over
+/// channels and on a vector, layer scales, residual sums) through the JIT
+/// against the interpreter: outputs, the input's gradient and every
+/// parameter's gradient. About 13 s of JIT compiles: named Generated* so
+/// that it runs with the slow tests (tests/codegen/CMakeLists.txt).
+TEST(GradJit, GeneratedTrainingWithLayerNormsMatchesInterpreter) {
+  std::ifstream in(std::string(RESC_SOURCE_DIR) +
+                   "/examples/convnext_mini.res");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto m = res::codegen::testing::fromRes(ss.str());
+  ASSERT_TRUE(m->module);
+  mlir::PassManager pm(m->context.get());
+  pm.addPass(res::createGenerateGradients());
+  ASSERT_TRUE(succeeded(pm.run(*m->module))) << m->diagnostics;
+  CompileOptions options;
+  options.cache = res::codegen::testing::sharedCache();
+  options.function = "convnext_mini_train";
+  auto compiled = CompiledModel::compile(*m->module, options);
+  ASSERT_TRUE(succeeded(compiled)) << m->diagnostics;
+  mlir::func::FuncOp fn;
+  for (auto f : m->module->getOps<mlir::func::FuncOp>())
+    if (f.getName() == "convnext_mini_train")
+      fn = f;
+  ASSERT_TRUE(fn);
+  resc::TensorMap params = res::codegen::testing::seededParams(*m->module);
+  for (int64_t N : {1, 2}) {
+    resc::Tensor x = toTensor(random({N, 3, 32, 32}, 60));
+    resc::Tensor dy = toTensor(random({N, 10}, 61));
+    auto got = compiled->run({x, dy}, params);
+    ASSERT_TRUE(succeeded(got)) << m->diagnostics;
+    auto want = res::interpret(fn, {x, dy}, params);
+    ASSERT_TRUE(succeeded(want)) << m->diagnostics;
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < want->size(); ++i) {
+      auto name = fn.getResultAttrOfType<mlir::StringAttr>(i, "res.name");
+      EXPECT_LE(res::codegen::testing::relativeError((*got)[i], (*want)[i]),
+                1e-4)
+          << (name ? name.getValue().str() : "?") << " at batch " << N;
     }
   }
 }

@@ -24,6 +24,17 @@ void check(const std::string &input, const std::string &body) {
   expectMatchesInterpreter(*m);
 }
 
+/// A ConvNeXt block: depthwise conv, layer norm over C, two 1x1 convs
+/// with gelu, layer scale, residual sum; compared with the interpreter.
+void checkFusedScale() {
+  auto m = fromRes("residual cnblock(c) {\n  conv(c, 7, groups = c) as dw\n"
+                   "  layernorm as norm\n  conv(4 * c, 1) as pw1\n  gelu\n"
+                   "  conv(c, 1) as pw2\n  channel_scale as gamma\n}\n" +
+                   model("12, 6, 6", "cnblock(12) as b1; cnblock(12) as b2"));
+  ASSERT_TRUE(m->module);
+  expectMatchesInterpreter(*m);
+}
+
 TEST(CodegenOps, ConvStride2WithBias) {
   check("4, 9, 9", "conv(32, 3, stride = 2) as c");
 }
@@ -288,6 +299,26 @@ TEST(CodegenOps, DensePerPixel) {
   check("8, 4, 4", "dense(16, bias = false) as pw; bn as n; relu");
   check("12, 5, 5", "residual { conv(12, 7, groups = 12) as dw; "
                     "dense(48) as pw1; gelu; dense(12) as pw2 }");
+}
+
+// Layer norm over C of [N, C, H, W] (LayerNorm2d) and over D of [N, D],
+// with and without its affine, channel counts off the vector width; the
+// following activation fused into its epilogue.
+TEST(CodegenOps, LayerNorm) {
+  check("12, 5, 7", "layernorm as ln");
+  check("13, 6, 5", "conv(13, 3) as c; layernorm(affine = false) as ln; gelu");
+  check("19", "layernorm(eps = 1e-6) as ln; dense(7) as fc");
+  check("6, 1, 3", "layernorm as ln; relu");
+}
+
+// channel_scale fused into the kernel before it (a conv's epilogue, after
+// its activation), on its own after a pool, on [N, D], and ending a
+// ConvNeXt-style residual branch whose sum it precedes.
+TEST(CodegenOps, ChannelScale) {
+  check("10, 5, 6", "conv(10, 1) as c; gelu; channel_scale(init = 0.5) as ls");
+  check("11, 4, 4", "maxpool(2); channel_scale as ls");
+  check("21", "channel_scale as ls; relu");
+  checkFusedScale();
 }
 
 TEST(CodegenOps, MobileActivationsAsEpilogues) {

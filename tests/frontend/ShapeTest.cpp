@@ -48,6 +48,44 @@ TEST(Shapes, PoolingAndReshaping) {
             (Shape{-1, 10, 8, 8}));
 }
 
+// layernorm and channel_scale keep the shape; their parameters are named as
+// PyTorch names them: `NAME.weight`/`NAME.bias` of [C] or [D] (none without
+// the affine), and the layer scale by the statement's own name, [C, 1, 1]
+// for an image and [D] for a vector.
+TEST(Shapes, LayerNormAndChannelScale) {
+  EXPECT_EQ(outputShape("[N, 96, 14, 14]", "layernorm"),
+            (Shape{-1, 96, 14, 14}));
+  EXPECT_EQ(outputShape("[N, 768]", "layernorm(eps = 1e-6)"), (Shape{-1, 768}));
+  EXPECT_EQ(outputShape("[N, 8, H, W]", "channel_scale"),
+            (Shape{-1, 8, -1, -1}));
+  Compiled c = compile("model m {\n  input x: f32[N, 8, 4, 4]\n"
+                       "  layernorm as norm\n  channel_scale(init = 0.1) as "
+                       "gamma\n  layernorm(affine = false) as plain\n"
+                       "  global_avgpool\n  layernorm as head.norm\n"
+                       "  channel_scale as head.scale\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  auto params = c.params();
+  EXPECT_EQ(params.size(), 6u);
+  EXPECT_EQ(params["norm.weight"], (Shape{8}));
+  EXPECT_EQ(params["norm.bias"], (Shape{8}));
+  EXPECT_EQ(params["gamma"], (Shape{8, 1, 1}));
+  EXPECT_EQ(params["head.norm.weight"], (Shape{8}));
+  EXPECT_EQ(params["head.norm.bias"], (Shape{8}));
+  EXPECT_EQ(params["head.scale"], (Shape{8}));
+}
+
+// The frontend's tensors are [N, C, H, W] or [N, D], the two ranks these
+// statements take (the verifier refuses others, tests/lit/dialect); what a
+// statement can get wrong is its arguments.
+TEST(Shapes, LayerNormEpsMustBePositive) {
+  Compiled eps = compile("model m {\n  input x: f32[N, 4]\n"
+                         "  layernorm(eps = 0)\n}\n");
+  EXPECT_FALSE(eps.ok());
+  EXPECT_NE(eps.diagnostics.find("layernorm: 'eps' must be positive, got 0"),
+            std::string::npos)
+      << eps.diagnostics;
+}
+
 TEST(Shapes, ResidualShortcutWhenChanged) {
   const std::string block =
       "residual b(c, stride = 1) {\n  conv(c, 3, stride = stride) as c1\n"

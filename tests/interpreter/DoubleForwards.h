@@ -232,6 +232,41 @@ inline DTensor softmax(const DTensor &x) {
   return y;
 }
 
+/// Over C of [N, C, H, W] (per pixel) or D of [N, D]; `weight` and `bias`
+/// empty for no affine.
+inline DTensor layerNorm(const DTensor &x, const DTensor *weight,
+                         const DTensor *bias, double epsilon) {
+  DTensor y(x.shape);
+  const int64_t len = x.shape[1];
+  const int64_t inner = x.numel() / (x.shape[0] * len);
+  for (int64_t n = 0; n < x.shape[0]; ++n)
+    for (int64_t k = 0; k < inner; ++k) {
+      auto at = [&](int64_t i) { return (n * len + i) * inner + k; };
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < len; ++i)
+        mean += x.data[at(i)];
+      mean /= double(len);
+      for (int64_t i = 0; i < len; ++i)
+        var += (x.data[at(i)] - mean) * (x.data[at(i)] - mean);
+      var /= double(len);
+      for (int64_t i = 0; i < len; ++i) {
+        double v = (x.data[at(i)] - mean) / std::sqrt(var + epsilon);
+        y.data[at(i)] = weight ? v * weight->data[i] + bias->data[i] : v;
+      }
+    }
+  return y;
+}
+
+/// x * s per channel (dim 1), s of C elements ([C, 1, 1] or [C]).
+inline DTensor channelScale(const DTensor &x, const DTensor &s) {
+  DTensor y(x.shape);
+  const int64_t len = x.shape[1];
+  const int64_t inner = x.numel() / (x.shape[0] * len);
+  for (int64_t i = 0; i < x.numel(); ++i)
+    y.data[i] = x.data[i] * s.data[(i / inner) % len];
+  return y;
+}
+
 inline DTensor residualSum(const DTensor &s, const DTensor &f,
                            double branchScale, double outputScale) {
   DTensor y(s.shape);

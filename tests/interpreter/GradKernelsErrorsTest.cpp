@@ -384,3 +384,60 @@ TEST(GradKernelsErrorsTest, MalformedOperandsAreNotRead) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(GradKernelsErrorsTest, LayerNormGrad) {
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::layerNormGrad(Tensor({2, 3, 4}), Tensor({2, 3, 4}), nullptr,
+                                1e-5, o, e);
+      },
+      {"input must be [N, C, H, W] or [N, D], got [2, 3, 4]"});
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::layerNormGrad(Tensor({2, 4}), Tensor({2, 3}), nullptr, 1e-5,
+                                o, e);
+      },
+      {"dy has shape [2, 4] but the input has shape [2, 3]"});
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        Tensor w({4});
+        return k::layerNormGrad(Tensor({2, 3, 1, 1}), Tensor({2, 3, 1, 1}), &w,
+                                1e-5, o, e);
+      },
+      {"weight has shape [4], expected [3]"});
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::layerNormGrad(Tensor({2, 3}), Tensor({2, 3}), nullptr, 0.0, o,
+                                e);
+      },
+      {"epsilon must be positive"});
+}
+
+TEST(GradKernelsErrorsTest, LayerNormGradWeight) {
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::layerNormGradWeight(Tensor({2, 3, 2, 2}),
+                                      Tensor({2, 3, 2, 1}), 1e-5, o, e);
+      },
+      {"dy has shape [2, 3, 2, 2] but the input has shape [2, 3, 2, 1]"});
+}
+
+TEST(GradKernelsErrorsTest, ChannelScaleGradScale) {
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::channelScaleGradScale(Tensor({2, 3, 2, 2}),
+                                        Tensor({2, 3, 2, 2}), {3}, o, e);
+      },
+      {"the scale's gradient [3] does not fit the input [2, 3, 2, 2]: "
+       "expected [3, 1, 1]"});
+  expectRefused(
+      [](Tensor &o, std::string &e) {
+        return k::channelScaleGradScale(Tensor({2, 5}), Tensor({2, 5}), {5, 1},
+                                        o, e);
+      },
+      {"expected [5]"});
+}
+
+} // namespace

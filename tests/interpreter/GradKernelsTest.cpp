@@ -261,6 +261,79 @@ TEST(GradKernelsTest, ChannelMul) {
   }
 }
 
+/// Layer norm's three gradients (input, weight, and the bias through
+/// channel_sum) against central differences of the double forward.
+void checkLayerNorm(const Shape &shape, bool affine, const std::string &tag) {
+  const int64_t len = shape[1];
+  Tensor x = randomTensor(shape, tag + ".x", -2.0, 2.0);
+  Tensor w = randomTensor({len}, tag + ".w", 0.5, 1.5);
+  Tensor b = randomTensor({len}, tag + ".b");
+  const double eps = 1e-5;
+  std::string error;
+  Tensor y, dx, dw, db;
+  ASSERT_TRUE(k::layerNorm(x, affine ? &w : nullptr, affine ? &b : nullptr, eps,
+                           y, error))
+      << error;
+  DTensor dwRef = toDouble(w), dbRef = toDouble(b);
+  expectSameForward(y, ref::layerNorm(toDouble(x), affine ? &dwRef : nullptr,
+                                      affine ? &dbRef : nullptr, eps));
+  Tensor dy = randomTensor(y.shape, tag + ".dy");
+  ASSERT_TRUE(k::layerNormGrad(dy, x, affine ? &w : nullptr, eps, dx, error))
+      << error;
+  if (!affine) {
+    GradCase c{[=](const std::vector<DTensor> &in) {
+                 return ref::layerNorm(in[0], nullptr, nullptr, eps);
+               },
+               {x},
+               {"x"}};
+    c.check(dy, {dx}, {"layerNormGrad"});
+    return;
+  }
+  ASSERT_TRUE(k::layerNormGradWeight(dy, x, eps, dw, error)) << error;
+  ASSERT_TRUE(k::channelSum(dy, db, error)) << error;
+  GradCase c{[=](const std::vector<DTensor> &in) {
+               return ref::layerNorm(in[0], &in[1], &in[2], eps);
+             },
+             {x, w, b},
+             {"x", "weight", "bias"}};
+  c.check(dy, {dx, dw, db},
+          {"layerNormGrad", "layerNormGradWeight", "channelSum"});
+}
+
+TEST(GradKernelsTest, LayerNormOnVectors) {
+  checkLayerNorm({3, 7}, true, "ln2");
+  checkLayerNorm({3, 7}, false, "ln2plain");
+}
+
+TEST(GradKernelsTest, LayerNormOverChannels) {
+  checkLayerNorm({2, 5, 3, 2}, true, "ln4");
+  checkLayerNorm({2, 5, 3, 2}, false, "ln4plain");
+}
+
+TEST(GradKernelsTest, ChannelScale) {
+  for (bool image : {true, false}) {
+    Shape shape = image ? Shape{2, 3, 4, 5} : Shape{4, 6};
+    Shape scaleShape = image ? Shape{3, 1, 1} : Shape{6};
+    Tensor x = randomTensor(shape, "cs.x");
+    Tensor s = randomTensor(scaleShape, "cs.s");
+    std::string error;
+    Tensor y, dx, ds;
+    ASSERT_TRUE(k::channelScale(x, s, y, error)) << error;
+    expectSameForward(y, ref::channelScale(toDouble(x), toDouble(s)));
+    Tensor dy = randomTensor(y.shape, "cs.dy");
+    // The input's gradient is channel_scale of dy by the same scale.
+    ASSERT_TRUE(k::channelScale(dy, s, dx, error)) << error;
+    ASSERT_TRUE(k::channelScaleGradScale(dy, x, s.shape, ds, error)) << error;
+    EXPECT_EQ(ds.shape, s.shape);
+    GradCase c{[](const std::vector<DTensor> &in) {
+                 return ref::channelScale(in[0], in[1]);
+               },
+               {x, s},
+               {"x", "scale"}};
+    c.check(dy, {dx, ds}, {"channelScale", "channelScaleGradScale"});
+  }
+}
+
 TEST(GradKernelsTest, MobileActivationsAtTheirKinks) {
   // PyTorch's backward at the kinks: relu6' 0 at 0 and 6, hardsigmoid' 0
   // at -3 and 3, hardswish' -1/2 at -3 and 3/2 at 3.

@@ -453,6 +453,87 @@ module {
                {1, 2, -1, 3, 4, -2});
 }
 
+TEST_F(OpsTest, LayerNormOnVectors) {
+  // Both rows have variance 2.25; eps = 1.75 makes the denominator 2.
+  // Row 0: mean 0.5, xhat = (-0.75, -0.75, 0.75, 0.75); row 1: mean 2.5,
+  // xhat = (0.75, -0.75, 0.75, -0.75); then * (1, 2, 1, 2) + (0, 0, 1, 1).
+  const char *ir = R"mlir(
+module {
+  res.param @ln.weight : tensor<4xf32>
+  res.param @ln.bias : tensor<4xf32>
+  func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    %w = res.weight @ln.weight : tensor<4xf32>
+    %b = res.weight @ln.bias : tensor<4xf32>
+    %y = res.layer_norm %x, %w, %b {epsilon = 1.75 : f64} : (tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+    return %y : tensor<?x4xf32>
+  }
+}
+)mlir";
+  resc::TensorMap params = {{"ln.weight", tensor({4}, {1, 2, 1, 2})},
+                            {"ln.bias", tensor({4}, {0, 0, 1, 1})}};
+  Tensor y = runOne(ir, {tensor({2, 4}, {-1, -1, 2, 2, 4, 1, 4, 1})}, params);
+  expectTensor(y, {2, 4},
+               {-0.75f, -1.5f, 1.75f, 2.5f, 0.75f, -1.5f, 1.75f, -0.5f});
+}
+
+TEST_F(OpsTest, LayerNormOverChannels) {
+  // Per pixel over C (LayerNorm2d): pixel 0 has channels (1, 3), pixel 1
+  // (6, 4); both have variance 1, and eps = 3 makes the denominator 2.
+  const char *plain = R"mlir(
+module {
+  func.func @f(%x: tensor<?x2x1x2xf32>) -> tensor<?x2x1x2xf32> {
+    %y = res.layer_norm %x {epsilon = 3.0 : f64} : (tensor<?x2x1x2xf32>) -> tensor<?x2x1x2xf32>
+    return %y : tensor<?x2x1x2xf32>
+  }
+}
+)mlir";
+  Tensor x = tensor({1, 2, 1, 2}, {1, 6, 3, 4});
+  expectTensor(runOne(plain, {x}), {1, 2, 1, 2}, {-0.5f, 0.5f, 0.5f, -0.5f});
+  const char *affine = R"mlir(
+module {
+  res.param @ln.weight : tensor<2xf32>
+  res.param @ln.bias : tensor<2xf32>
+  func.func @f(%x: tensor<?x2x1x2xf32>) -> tensor<?x2x1x2xf32> {
+    %w = res.weight @ln.weight : tensor<2xf32>
+    %b = res.weight @ln.bias : tensor<2xf32>
+    %y = res.layer_norm %x, %w, %b {epsilon = 3.0 : f64} : (tensor<?x2x1x2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<?x2x1x2xf32>
+    return %y : tensor<?x2x1x2xf32>
+  }
+}
+)mlir";
+  resc::TensorMap params = {{"ln.weight", tensor({2}, {2, 1})},
+                            {"ln.bias", tensor({2}, {0, 10})}};
+  expectTensor(runOne(affine, {x}, params), {1, 2, 1, 2}, {-1, 1, 10.5f, 9.5f});
+}
+
+TEST_F(OpsTest, ChannelScale) {
+  const char *image = R"mlir(
+module {
+  res.param @ls : tensor<2x1x1xf32>
+  func.func @f(%x: tensor<?x2x1x2xf32>) -> tensor<?x2x1x2xf32> {
+    %s = res.weight @ls : tensor<2x1x1xf32>
+    %y = res.channel_scale %x, %s {init = 1.0e-6 : f64} : (tensor<?x2x1x2xf32>, tensor<2x1x1xf32>) -> tensor<?x2x1x2xf32>
+    return %y : tensor<?x2x1x2xf32>
+  }
+}
+)mlir";
+  expectTensor(runOne(image, {iota({1, 2, 1, 2})},
+                      {{"ls", tensor({2, 1, 1}, {10, -1})}}),
+               {1, 2, 1, 2}, {10, 20, -3, -4});
+  const char *vector = R"mlir(
+module {
+  res.param @ls : tensor<2xf32>
+  func.func @f(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+    %s = res.weight @ls : tensor<2xf32>
+    %y = res.channel_scale %x, %s {init = 1.0e-6 : f64} : (tensor<?x2xf32>, tensor<2xf32>) -> tensor<?x2xf32>
+    return %y : tensor<?x2xf32>
+  }
+}
+)mlir";
+  expectTensor(runOne(vector, {iota({2, 2})}, {{"ls", tensor({2}, {2, 0.5f})}}),
+               {2, 2}, {2, 1, 6, 2});
+}
+
 TEST_F(OpsTest, Softmax) {
   const char *ir = R"mlir(
 module {

@@ -174,6 +174,26 @@ func.func @f(%x: tensor<?x1x2x2xf32>) -> tensor<?x1x6x6xf32> {
   EXPECT_NEAR(upBound, upTruth, 1e-6); // 3, exactly
 }
 
+// A layer scale is diagonal: its bound max |s| is its operator norm.
+TEST_F(OpBoundTest, ChannelScale) {
+  auto [imageTruth, imageBound] = check(R"(
+res.param @ls : tensor<3x1x1xf32>
+func.func @f(%x: tensor<?x3x2x2xf32>) -> tensor<?x3x2x2xf32> {
+  %s = res.weight @ls : tensor<3x1x1xf32>
+  %y = res.channel_scale %x, %s {init = 1.0e-6 : f64} : (tensor<?x3x2x2xf32>, tensor<3x1x1xf32>) -> tensor<?x3x2x2xf32>
+  return %y : tensor<?x3x2x2xf32>
+})");
+  EXPECT_NEAR(imageBound, imageTruth, 1e-6);
+  auto [vectorTruth, vectorBound] = check(R"(
+res.param @ls : tensor<5xf32>
+func.func @f(%x: tensor<?x5xf32>) -> tensor<?x5xf32> {
+  %s = res.weight @ls : tensor<5xf32>
+  %y = res.channel_scale %x, %s {init = 1.0e-6 : f64} : (tensor<?x5xf32>, tensor<5xf32>) -> tensor<?x5xf32>
+  return %y : tensor<?x5xf32>
+})");
+  EXPECT_NEAR(vectorBound, vectorTruth, 1e-6);
+}
+
 /// Max pooling is not linear: random pairs of inputs must not move the
 /// output by more than the bound times the input distance.
 TEST(NonlinearBoundTest, MaxPoolAndActivationsHoldOnRandomPairs) {

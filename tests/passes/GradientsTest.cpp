@@ -228,6 +228,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Example{"resmlp", {}, 6}, Example{"unet_small", {}, 6},
                       Example{"scaled_blocks", {}, 6},
                       Example{"expressions", {}, 6},
+                      Example{"convnext_mini", {}, 6},
                       Example{"resnet18", {{kImageNet224, kSmall}}, 4}),
     [](const auto &info) { return std::string(info.param.name); });
 

@@ -118,3 +118,44 @@ func.func @dense_grad_weight_pixels(%x: tensor<?x3x4x4xf32>, %dy: tensor<?x5x4x2
   %dw = res.dense_grad_weight %x, %dy : (tensor<?x3x4x4xf32>, tensor<?x5x4x2xf32>) -> tensor<5x3xf32>
   return
 }
+
+// -----
+
+// CHECK-LABEL: func.func @norm_grads
+// CHECK: res.layer_norm_grad %arg1, %arg0, %arg2 {epsilon = 1.000000e-05 : f64}
+// CHECK: res.layer_norm_grad %arg4, %arg3 {epsilon = 1.000000e-05 : f64}
+// CHECK: res.layer_norm_grad_weight %arg1, %arg0 {epsilon = 1.000000e-05 : f64}
+// CHECK: res.channel_scale_grad_scale %arg1, %arg0 : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) -> tensor<4x1x1xf32>
+// CHECK: res.channel_scale_grad_scale %arg4, %arg3 : (tensor<?x5xf32>, tensor<?x5xf32>) -> tensor<5xf32>
+func.func @norm_grads(%x: tensor<?x4x8x8xf32>, %dy: tensor<?x4x8x8xf32>, %w: tensor<4xf32>, %v: tensor<?x5xf32>, %dv: tensor<?x5xf32>) {
+  %dx = res.layer_norm_grad %dy, %x, %w {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  %dv2 = res.layer_norm_grad %dv, %v {epsilon = 1.0e-5 : f64} : (tensor<?x5xf32>, tensor<?x5xf32>) -> tensor<?x5xf32>
+  %dw = res.layer_norm_grad_weight %dy, %x {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) -> tensor<4xf32>
+  %ds = res.channel_scale_grad_scale %dy, %x : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) -> tensor<4x1x1xf32>
+  %ds2 = res.channel_scale_grad_scale %dv, %v : (tensor<?x5xf32>, tensor<?x5xf32>) -> tensor<5xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_grad_weight_size(%x: tensor<?x4x8x8xf32>, %dy: tensor<?x4x8x8xf32>, %w: tensor<5xf32>) {
+  // expected-error@+1 {{weight has 5 elements, expected 4}}
+  %dx = res.layer_norm_grad %dy, %x, %w {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>, tensor<5xf32>) -> tensor<?x4x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_grad_weight_result(%x: tensor<?x6xf32>, %dy: tensor<?x6xf32>) {
+  // expected-error@+1 {{result has 4 elements, expected 6}}
+  %dw = res.layer_norm_grad_weight %dy, %x {epsilon = 1.0e-5 : f64} : (tensor<?x6xf32>, tensor<?x6xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @channel_scale_grad_shape(%x: tensor<?x4x8x8xf32>, %dy: tensor<?x4x8x8xf32>) {
+  // expected-error@+1 {{result must be [4, 1, 1] for an input of [?, 4, 8, 8], got [4]}}
+  %ds = res.channel_scale_grad_scale %dy, %x : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) -> tensor<4xf32>
+  return
+}

@@ -219,3 +219,51 @@ res.param @bound : tensor<4xf32> = dense<1.0> : tensor<3xf32>
 
 // expected-error@+1 {{parameter shapes must be static}}
 res.param @dyn : tensor<?xf32>
+
+// -----
+
+func.func @layer_norm_rank(%x: tensor<?x4x8xf32>) -> tensor<?x4x8xf32> {
+  // expected-error@+1 {{input must be [N, C, H, W] or [N, D], got [?, 4, 8]}}
+  %0 = res.layer_norm %x {epsilon = 1.0e-5 : f64} : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+  return %0 : tensor<?x4x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_weight(%x: tensor<?x4x8x8xf32>, %w: tensor<8xf32>) -> tensor<?x4x8x8xf32> {
+  // expected-error@+1 {{weight has 8 elements, expected 4}}
+  %0 = res.layer_norm %x, %w, %w {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x4x8x8xf32>
+  return %0 : tensor<?x4x8x8xf32>
+}
+
+// -----
+
+func.func @layer_norm_epsilon(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-error@+1 {{epsilon must be positive}}
+  %0 = res.layer_norm %x {epsilon = 0.0 : f64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @channel_scale_shape(%x: tensor<?x4x8x8xf32>, %s: tensor<4xf32>) -> tensor<?x4x8x8xf32> {
+  // expected-error@+1 {{scale must be [4, 1, 1] for an input of [?, 4, 8, 8], got [4]}}
+  %0 = res.channel_scale %x, %s {init = 1.0e-6 : f64} : (tensor<?x4x8x8xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
+  return %0 : tensor<?x4x8x8xf32>
+}
+
+// -----
+
+func.func @channel_scale_vector(%x: tensor<?x5xf32>, %s: tensor<4xf32>) -> tensor<?x5xf32> {
+  // expected-error@+1 {{scale must be [5] for an input of [?, 5], got [4]}}
+  %0 = res.channel_scale %x, %s {init = 1.0e-6 : f64} : (tensor<?x5xf32>, tensor<4xf32>) -> tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+func.func @channel_scale_init(%x: tensor<?x4xf32>, %s: tensor<4xf32>) -> tensor<?x4xf32> {
+  // expected-error@+1 {{init must be finite}}
+  %0 = res.channel_scale %x, %s {init = 0x7FF0000000000000 : f64} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

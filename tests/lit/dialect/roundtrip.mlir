@@ -81,3 +81,18 @@ func.func @all_ops(%x: tensor<?x4x8x8xf32> {res.name = "x"}) -> (tensor<?x3xf32>
   %sm = res.softmax %d : tensor<?x3xf32>
   return %sm : tensor<?x3xf32>
 }
+
+// Layer norm with and without its affine, on [N, C, H, W] and [N, D];
+// channel_scale on both.
+// CHECK-LABEL: func.func @norms
+// CHECK: res.layer_norm %arg0, %arg2, %arg2 {epsilon = {{.*}} : f64} : (tensor<?x6x5x5xf32>, tensor<6xf32>, tensor<6xf32>) -> tensor<?x6x5x5xf32>
+// CHECK: res.layer_norm %arg1 {epsilon = 1.000000e-05 : f64} : (tensor<?x7xf32>) -> tensor<?x7xf32>
+// CHECK: res.channel_scale %{{.*}}, %arg3 {init = {{.*}} : f64} : (tensor<?x6x5x5xf32>, tensor<6x1x1xf32>) -> tensor<?x6x5x5xf32>
+// CHECK: res.channel_scale %{{.*}}, %arg4 {init = 1.000000e+00 : f64} : (tensor<?x7xf32>, tensor<7xf32>) -> tensor<?x7xf32>
+func.func @norms(%x: tensor<?x6x5x5xf32>, %v: tensor<?x7xf32>, %w: tensor<6xf32>, %s: tensor<6x1x1xf32>, %s2: tensor<7xf32>) -> (tensor<?x6x5x5xf32>, tensor<?x7xf32>) {
+  %a = res.layer_norm %x, %w, %w {epsilon = 1.0e-6 : f64} : (tensor<?x6x5x5xf32>, tensor<6xf32>, tensor<6xf32>) -> tensor<?x6x5x5xf32>
+  %b = res.layer_norm %v {epsilon = 1.0e-5 : f64} : (tensor<?x7xf32>) -> tensor<?x7xf32>
+  %c = res.channel_scale %a, %s {init = 1.0e-6 : f64} : (tensor<?x6x5x5xf32>, tensor<6x1x1xf32>) -> tensor<?x6x5x5xf32>
+  %d = res.channel_scale %b, %s2 {init = 1.0 : f64} : (tensor<?x7xf32>, tensor<7xf32>) -> tensor<?x7xf32>
+  return %c, %d : tensor<?x6x5x5xf32>, tensor<?x7xf32>
+}

@@ -115,3 +115,32 @@ func.func @convs(%x: tensor<?x1x16x16xf32>) -> tensor<?x1xf32> {
   %g = res.global_avg_pool %u : (tensor<?x1x4x4xf32>) -> tensor<?x1xf32>
   return %g : tensor<?x1xf32>
 }
+
+// -----
+
+// A layer scale bounds at max |s| = 3; a layer norm has no finite bound,
+// and the remark names it.
+// TABLE: Lipschitz bounds of 'norms' (power-iteration estimate)
+// TABLE: network: inf
+// TABLE: no finite bound: ln
+res.param @ls : tensor<2xf32> = dense<[0.5, -3.0]> : tensor<2xf32>
+// expected-remark@+1 {{model 'norms': Lipschitz certified upper bound of the network inf, product over blocks 1; unbounded because these layers have no finite bound: ln}}
+func.func @norms(%x: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  %s = res.weight @ls : tensor<2xf32>
+  %a = res.channel_scale %x, %s {init = 1.0e-6 : f64, layer = "ls"} : (tensor<?x2xf32>, tensor<2xf32>) -> tensor<?x2xf32>
+  %b = res.layer_norm %a {epsilon = 1.0e-5 : f64, layer = "ln"} : (tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %b : tensor<?x2xf32>
+}
+
+// -----
+
+// channel_scale alone: max |s| over a [C, 1, 1] scale.
+// TABLE: Lipschitz bounds of 'layer_scale' (power-iteration estimate)
+// TABLE: network: 3
+res.param @ls : tensor<2x1x1xf32> = dense<[[[0.5]], [[-3.0]]]> : tensor<2x1x1xf32>
+// expected-remark@+1 {{model 'layer_scale': Lipschitz certified upper bound of the network 3, product over blocks 1}}
+func.func @layer_scale(%x: tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32> {
+  %s = res.weight @ls : tensor<2x1x1xf32>
+  %a = res.channel_scale %x, %s {init = 1.0e-6 : f64, layer = "ls"} : (tensor<?x2x4x4xf32>, tensor<2x1x1xf32>) -> tensor<?x2x4x4xf32>
+  return %a : tensor<?x2x4x4xf32>
+}

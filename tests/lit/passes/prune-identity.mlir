@@ -182,3 +182,46 @@ func.func @relu6_keeps_zero(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   }
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// A ConvNeXt-style branch ending in a layer scale of zeros is zero whatever
+// comes before it, layer norm included: the block becomes its input.
+// CHECK-NOT: res.param @b.
+// CHECK-LABEL: func.func @zero_layer_scale
+// CHECK-NEXT: return %arg0
+res.param @b.fc.weight : tensor<4x4xf32> = dense<1.0> : tensor<4x4xf32>
+res.param @b.norm.weight : tensor<4xf32> = dense<1.0> : tensor<4xf32>
+res.param @b.norm.bias : tensor<4xf32> = dense<0.5> : tensor<4xf32>
+res.param @b.gamma : tensor<4xf32> = dense<0.0> : tensor<4xf32>
+func.func @zero_layer_scale(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  // expected-remark@+1 {{pruned block 'b': channel_scale 'b.gamma' has a zero scale; bound 0}}
+  %y = res.residual %x {layer = "b"} : tensor<?x4xf32> -> tensor<?x4xf32> branch {
+  ^bb0(%a: tensor<?x4xf32>):
+    %g = res.weight @b.norm.weight : tensor<4xf32>
+    %be = res.weight @b.norm.bias : tensor<4xf32>
+    %n = res.layer_norm %a, %g, %be {epsilon = 1.0e-6 : f64, layer = "b.norm"} : (tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+    %w = res.weight @b.fc.weight : tensor<4x4xf32>
+    %d = res.dense %n, %w {layer = "b.fc"} : (tensor<?x4xf32>, tensor<4x4xf32>) -> tensor<?x4xf32>
+    %s = res.weight @b.gamma : tensor<4xf32>
+    %o = res.channel_scale %d, %s {init = 1.0e-6 : f64, layer = "b.gamma"} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+    res.yield %o : tensor<?x4xf32>
+  }
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+// A non-zero layer scale keeps the block.
+// CHECK-LABEL: func.func @live_layer_scale
+// CHECK: res.residual
+res.param @b.gamma : tensor<4xf32> = dense<1.0e-6> : tensor<4xf32>
+func.func @live_layer_scale(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %y = res.residual %x {layer = "b"} : tensor<?x4xf32> -> tensor<?x4xf32> branch {
+  ^bb0(%a: tensor<?x4xf32>):
+    %s = res.weight @b.gamma : tensor<4xf32>
+    %o = res.channel_scale %a, %s {init = 1.0e-6 : f64, layer = "b.gamma"} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+    res.yield %o : tensor<?x4xf32>
+  }
+  return %y : tensor<?x4xf32>
+}
