@@ -51,7 +51,8 @@ TEST(Examples, TorchvisionParameterCounts) {
                  Case{"wide_resnet50_2.res", 68883240, 267},
                  Case{"mobilenet_v2.res", 3504872, 262},
                  Case{"mobilenet_v3_small.res", 2542856, 210},
-                 Case{"efficientnet_b0.res", 5288548, 311}}) {
+                 Case{"efficientnet_b0.res", 5288548, 311},
+                 Case{"convnext_tiny.res", 28589128, 182}}) {
     Compiled c = compileFile(kExamples + "/" + k.file);
     ASSERT_TRUE(c.ok()) << c.diagnostics;
     EXPECT_EQ(trainableCount(c), k.params) << k.file;

@@ -1,8 +1,9 @@
 """Runs torchvision's models and resc's examples of them on the same weights
 and input: torchvision's random initialisation, with batch-norm weights and
-running statistics drawn away from their defaults so that every parameter
-matters, saved as a state_dict in safetensors (num_batches_tracked included,
-as a checkpoint has it) and loaded with `resc run --weights`. The outputs
+running statistics, layer-norm weights and ConvNeXt's layer scales drawn away
+from their defaults so that every parameter matters, saved as a state_dict
+in safetensors (num_batches_tracked included, as a checkpoint has it) and
+loaded with `resc run --weights`. The outputs
 must agree within 1e-4 relative to the largest logit. resc's AOT libraries
 give the JIT's outputs bit for bit (the aot.example tests), so the JIT
 stands for both. Exits 77 (CTest's skip code) when torch, torchvision or
@@ -50,7 +51,9 @@ def save_safetensors(state, path):
             f.write(blob)
 
 
-def randomise_batch_norms(model, gen):
+def randomise_norms(model, gen):
+    """Batch and layer norms away from their 1/0 defaults, and ConvNeXt's
+    layer scales away from 1e-6, at which its branches would not show."""
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
@@ -60,13 +63,19 @@ def randomise_batch_norms(model, gen):
                     torch.rand(m.running_mean.shape, generator=gen) - 0.5)
                 m.running_var.copy_(
                     torch.rand(m.running_var.shape, generator=gen) + 0.5)
+            if isinstance(m, torch.nn.LayerNorm):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=gen) + 0.5)
+                m.bias.copy_(torch.rand(m.bias.shape, generator=gen) - 0.5)
+        for name, p in model.named_parameters():
+            if name.endswith("layer_scale"):
+                p.copy_(torch.rand(p.shape, generator=gen) * 0.5 + 0.25)
 
 
 def compare(binary, work, examples, name):
     gen = torch.Generator().manual_seed(3)
     torch.manual_seed(3)
     model = getattr(torchvision.models, name)(weights=None)
-    randomise_batch_norms(model, gen)
+    randomise_norms(model, gen)
     model.eval()
     x = torch.randn(BATCH, 3, 224, 224, generator=gen)
     with torch.no_grad():
