@@ -101,8 +101,8 @@ module {
   auto compiled = CompiledModel::compile(*m->module);
   EXPECT_TRUE(failed(compiled));
   EXPECT_NE(m->diagnostics.find("[N, 4, ?, ?] has sizes chosen at run time: "
-                                 "compiled kernels need every dimension but "
-                                 "the batch fixed"),
+                                "compiled kernels need every dimension but "
+                                "the batch fixed"),
             std::string::npos)
       << m->diagnostics;
   EXPECT_NE(m->diagnostics.find("resc run --interpret"), std::string::npos)

@@ -125,8 +125,7 @@ TEST(Shapes, AddOfFewerSavedChannelsNeedsPad) {
   Compiled c = compile("model m {\n  input x: f32[N, 4, 8, 8]\n"
                        "  save a\n  conv(8, 1)\n  add a pad\n}\n");
   ASSERT_TRUE(c.ok()) << c.diagnostics;
-  EXPECT_EQ(c.diagnostics.find("warning"), std::string::npos)
-      << c.diagnostics;
+  EXPECT_EQ(c.diagnostics.find("warning"), std::string::npos) << c.diagnostics;
   Compiled plain = compile("model m {\n  input x: f32[N, 4, 8, 8]\n"
                            "  save a\n  conv(8, 1)\n  add a\n}\n");
   EXPECT_FALSE(plain.ok());
