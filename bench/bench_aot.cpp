@@ -8,6 +8,9 @@
 //
 //   bench_aot MODEL INPUT.bin BATCH THREADS REPEAT WARMUP OUTPUT.bin
 //   bench_aot --weights-dir   (prints where the weights files are)
+#include "convnext_tiny.h"
+#include "efficientnet_b0.h"
+#include "mobilenet_v2.h"
 #include "resnet18.h"
 #include "resnet20.h"
 #include "resnet50.h"
@@ -39,9 +42,13 @@ struct ModelApi {
         n##_run, N##_INPUT0_SIZE, N##_OUTPUT0_SIZE                             \
   }
 
-const ModelApi kModels[] = {RESC_BENCH_MODEL(resnet20, RESNET20),
-                            RESC_BENCH_MODEL(resnet18, RESNET18),
-                            RESC_BENCH_MODEL(resnet50, RESNET50)};
+const ModelApi kModels[] = {
+    RESC_BENCH_MODEL(resnet20, RESNET20),
+    RESC_BENCH_MODEL(resnet18, RESNET18),
+    RESC_BENCH_MODEL(resnet50, RESNET50),
+    RESC_BENCH_MODEL(mobilenet_v2, MOBILENET_V2),
+    RESC_BENCH_MODEL(efficientnet_b0, EFFICIENTNET_B0),
+    RESC_BENCH_MODEL(convnext_tiny, CONVNEXT_TINY)};
 
 [[noreturn]] void fail(const std::string &message) {
   std::fprintf(stderr, "bench_aot: error: %s\n", message.c_str());
@@ -89,7 +96,8 @@ int main(int argc, char **argv) {
       api = &m;
   if (!api)
     fail(std::string("unknown model '") + argv[1] +
-         "'; built in: resnet20, resnet18, resnet50");
+         "'; built in: resnet20, resnet18, resnet50, mobilenet_v2, "
+         "efficientnet_b0, convnext_tiny");
   long batch = positive(argv[3], "BATCH", 1);
   int threads = int(positive(argv[4], "THREADS", 1));
   long repeat = positive(argv[5], "REPEAT", 1);

@@ -20,7 +20,9 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RTOL = 1e-4
-CONFIGS = [("resnet20", [1, 64]), ("resnet18", [1, 8]), ("resnet50", [1, 8])]
+CONFIGS = [("resnet20", [1, 64]), ("resnet18", [1, 8]), ("resnet50", [1, 8]),
+           ("mobilenet_v2", [1, 8]), ("efficientnet_b0", [1, 8]),
+           ("convnext_tiny", [1, 8])]
 # glibc keeps freed memory instead of returning it and faulting it in again
 # on every forward pass; PyTorch's eager allocator is sensitive to that.
 TORCH_ENV = {"MALLOC_MMAP_THRESHOLD_": "33554432",

@@ -31,8 +31,9 @@ def main(resc, model, out):
         values = array.array("f", data[8 + size + begin:8 + size + end])
         if sys.byteorder != "little":
             values.byteswap()
-        # 1-D tensors outside the classifier are BatchNorm's (conv biases
-        # are off in the ResNets); resc's seeds make them 1/0/0/1.
+        # 1-D tensors outside the ResNets' classifier: batch norms (resc's
+        # seeds make them 1/0/0/1), and the other families' conv, dense and
+        # layer-norm biases (seeded 0); weights of norms keep their seeds.
         if len(info["shape"]) == 1 and not name.startswith("fc"):
             if name.endswith("running_var"):
                 values = array.array("f", (rng.uniform(0.5, 1.5) for _ in values))
