@@ -138,8 +138,10 @@ bool fillSection(func::FuncOp fn, const Plan &plan,
       return false;
     }
 
-  // Raw recipes (training) point at the instance's parameters and embed
-  // nothing.
+  // Every recipe of the inference plan is embedded, raw ones too: layer
+  // norms and layer scales read their parameters unpacked (a Raw recipe is
+  // a copy). The training plan's raw recipes point at the instance's own
+  // parameters, which it keeps apart.
   std::vector<format::KernelRec> kernels = std::move(out.kernels);
   out = sectionRecords(plan, steps);
   out.kernels = std::move(kernels);
@@ -149,8 +151,6 @@ bool fillSection(func::FuncOp fn, const Plan &plan,
       return it == params.bound.end() ? nullptr : &it->second;
     };
     for (size_t i = 0; i < plan.params.size(); ++i) {
-      if (plan.params[i].kind == PackRecipe::Raw)
-        continue;
       AlignedFloats packed;
       std::string error;
       if (!packParam(plan.params[i], lookup, packed, error)) {
