@@ -403,43 +403,18 @@ bool channelMulGradGate(const Tensor &dy, const Tensor &x,
 }
 
 namespace {
-/// A layer norm's positions over x (layerNormAxis): `outer` x `inner` of
-/// them, each with `len` features `inner` apart.
-struct NormRows {
-  int64_t outer = 1, len = 1, inner = 1;
-  int64_t at(int64_t o, int64_t i, int64_t k) const {
-    return (o * len + i) * inner + k;
-  }
-};
-
-bool normRows(const Tensor &x, NormRows &rows, std::string &error) {
-  if (!wellFormed(x, "input", error))
-    return false;
-  int64_t axis = layerNormAxis(x.rank());
-  if (axis < 0) {
-    error = "input must be [N, C, H, W] or [N, D], got " + str(x.shape);
-    return false;
-  }
-  for (int64_t i = 0; i < axis; ++i)
-    rows.outer *= x.shape[i];
-  rows.len = x.shape[axis];
-  for (int64_t i = axis + 1; i < x.rank(); ++i)
-    rows.inner *= x.shape[i];
-  return true;
-}
-
 /// The mean and 1 / sqrt(var + epsilon) of one position, in double.
-std::pair<double, double> normStats(const Tensor &x, const NormRows &r,
+std::pair<double, double> normStats(const Tensor &x, const FeatureLayout &r,
                                     int64_t o, int64_t k, double epsilon) {
   double mean = 0, var = 0;
-  for (int64_t i = 0; i < r.len; ++i)
+  for (int64_t i = 0; i < r.features; ++i)
     mean += x.data[r.at(o, i, k)];
-  mean /= double(r.len);
-  for (int64_t i = 0; i < r.len; ++i) {
+  mean /= double(r.features);
+  for (int64_t i = 0; i < r.features; ++i) {
     double d = x.data[r.at(o, i, k)] - mean;
     var += d * d;
   }
-  var /= double(r.len);
+  var /= double(r.features);
   return {mean, 1 / std::sqrt(var + epsilon)};
 }
 
@@ -454,26 +429,26 @@ bool checkEpsilon(double epsilon, std::string &error) {
 
 bool layerNormGrad(const Tensor &dy, const Tensor &x, const Tensor *weight,
                    double epsilon, Tensor &out, std::string &error) {
-  NormRows r;
-  if (!normRows(x, r, error) || !sameShape(dy, "dy", x, "the input", error) ||
-      (weight && !isVector(*weight, "weight", r.len, error)) ||
+  FeatureLayout r;
+  if (!normLayout(x, r, error) || !sameShape(dy, "dy", x, "the input", error) ||
+      (weight && !isVector(*weight, "weight", r.features, error)) ||
       !checkEpsilon(epsilon, error))
     return false;
   out = Tensor(x.shape);
-  std::vector<double> g(r.len), xhat(r.len);
+  std::vector<double> g(r.features), xhat(r.features);
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t k = 0; k < r.inner; ++k) {
       auto [mean, rstd] = normStats(x, r, o, k, epsilon);
       double meanG = 0, meanGX = 0;
-      for (int64_t i = 0; i < r.len; ++i) {
+      for (int64_t i = 0; i < r.features; ++i) {
         xhat[i] = (x.data[r.at(o, i, k)] - mean) * rstd;
         g[i] = double(dy.data[r.at(o, i, k)]) * (weight ? weight->data[i] : 1);
         meanG += g[i];
         meanGX += g[i] * xhat[i];
       }
-      meanG /= double(r.len);
-      meanGX /= double(r.len);
-      for (int64_t i = 0; i < r.len; ++i)
+      meanG /= double(r.features);
+      meanGX /= double(r.features);
+      for (int64_t i = 0; i < r.features; ++i)
         out.data[r.at(o, i, k)] =
             static_cast<float>(rstd * (g[i] - meanG - xhat[i] * meanGX));
     }
@@ -482,27 +457,27 @@ bool layerNormGrad(const Tensor &dy, const Tensor &x, const Tensor *weight,
 
 bool layerNormGradWeight(const Tensor &dy, const Tensor &x, double epsilon,
                          Tensor &out, std::string &error) {
-  NormRows r;
-  if (!normRows(x, r, error) || !sameShape(dy, "dy", x, "the input", error) ||
+  FeatureLayout r;
+  if (!normLayout(x, r, error) || !sameShape(dy, "dy", x, "the input", error) ||
       !checkEpsilon(epsilon, error))
     return false;
-  std::vector<double> sum(r.len, 0.0);
+  std::vector<double> sum(r.features, 0.0);
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t k = 0; k < r.inner; ++k) {
       auto [mean, rstd] = normStats(x, r, o, k, epsilon);
-      for (int64_t i = 0; i < r.len; ++i)
+      for (int64_t i = 0; i < r.features; ++i)
         sum[i] += double(dy.data[r.at(o, i, k)]) *
                   ((x.data[r.at(o, i, k)] - mean) * rstd);
     }
-  out = fromDouble({r.len}, sum);
+  out = fromDouble({r.features}, sum);
   return true;
 }
 
 bool channelScaleGradScale(const Tensor &dy, const Tensor &x,
                            const std::vector<int64_t> &scaleShape, Tensor &out,
                            std::string &error) {
-  NormRows r;
-  if (!normRows(x, r, error) || !sameShape(dy, "dy", x, "the input", error))
+  FeatureLayout r;
+  if (!normLayout(x, r, error) || !sameShape(dy, "dy", x, "the input", error))
     return false;
   if (scaleShape != channelScaleShape(x.shape)) {
     error = "the scale's gradient " + str(scaleShape) +
@@ -510,9 +485,9 @@ bool channelScaleGradScale(const Tensor &dy, const Tensor &x,
             str(channelScaleShape(x.shape));
     return false;
   }
-  std::vector<double> sum(r.len, 0.0);
+  std::vector<double> sum(r.features, 0.0);
   for (int64_t o = 0; o < r.outer; ++o)
-    for (int64_t i = 0; i < r.len; ++i)
+    for (int64_t i = 0; i < r.features; ++i)
       for (int64_t k = 0; k < r.inner; ++k)
         sum[i] += double(dy.data[r.at(o, i, k)]) * x.data[r.at(o, i, k)];
   out = fromDouble(scaleShape, sum);

@@ -520,35 +520,22 @@ bool softmax(const Tensor &x, Tensor &out, std::string &error) {
   return true;
 }
 
-namespace {
-/// The positions of a layer norm or channel scale over `x`: `outer` x
-/// `inner` of them, each with `len` features `inner` apart.
-struct FeatureRows {
-  int64_t outer = 1, len = 1, inner = 1;
-};
-
-bool featureRows(const Tensor &x, FeatureRows &rows, std::string &error) {
+bool normLayout(const Tensor &x, FeatureLayout &layout, std::string &error) {
   if (!wellFormed(x, "input", error))
     return false;
-  int64_t axis = layerNormAxis(x.rank());
-  if (axis < 0) {
+  if (layerNormAxis(x.rank()) < 0) {
     error = "input must be [N, C, H, W] or [N, D], got " + str(x.shape);
     return false;
   }
-  for (int64_t i = 0; i < axis; ++i)
-    rows.outer *= x.shape[i];
-  rows.len = x.shape[axis];
-  for (int64_t i = axis + 1; i < x.rank(); ++i)
-    rows.inner *= x.shape[i];
-  return true;
+  return featureLayout(x, "input", layout, error);
 }
-} // namespace
 
 bool layerNorm(const Tensor &x, const Tensor *weight, const Tensor *bias,
                double epsilon, Tensor &out, std::string &error) {
-  FeatureRows r;
-  if (!featureRows(x, r, error) || !isVector(weight, "weight", r.len, error) ||
-      !isVector(bias, "bias", r.len, error))
+  FeatureLayout r;
+  if (!normLayout(x, r, error) ||
+      !isVector(weight, "weight", r.features, error) ||
+      !isVector(bias, "bias", r.features, error))
     return false;
   if (bool(weight) != bool(bias)) {
     error = "weight and bias must be both given or both absent";
@@ -561,18 +548,18 @@ bool layerNorm(const Tensor &x, const Tensor *weight, const Tensor *bias,
   out = Tensor(x.shape);
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t k = 0; k < r.inner; ++k) {
-      auto at = [&](int64_t i) { return (o * r.len + i) * r.inner + k; };
+      auto at = [&](int64_t i) { return r.at(o, i, k); };
       double mean = 0, var = 0;
-      for (int64_t i = 0; i < r.len; ++i)
+      for (int64_t i = 0; i < r.features; ++i)
         mean += x.data[at(i)];
-      mean /= double(r.len);
-      for (int64_t i = 0; i < r.len; ++i) {
+      mean /= double(r.features);
+      for (int64_t i = 0; i < r.features; ++i) {
         double d = x.data[at(i)] - mean;
         var += d * d;
       }
-      var /= double(r.len);
+      var /= double(r.features);
       const double rstd = 1 / std::sqrt(var + epsilon);
-      for (int64_t i = 0; i < r.len; ++i) {
+      for (int64_t i = 0; i < r.features; ++i) {
         double y = (x.data[at(i)] - mean) * rstd;
         if (weight)
           y = y * weight->data[i] + bias->data[i];
@@ -584,8 +571,8 @@ bool layerNorm(const Tensor &x, const Tensor *weight, const Tensor *bias,
 
 bool channelScale(const Tensor &x, const Tensor &s, Tensor &out,
                   std::string &error) {
-  FeatureRows r;
-  if (!featureRows(x, r, error) || !wellFormed(s, "scale", error))
+  FeatureLayout r;
+  if (!normLayout(x, r, error) || !wellFormed(s, "scale", error))
     return false;
   if (s.shape != channelScaleShape(x.shape)) {
     error = "scale " + str(s.shape) + " does not fit the input " +
@@ -594,9 +581,9 @@ bool channelScale(const Tensor &x, const Tensor &s, Tensor &out,
   }
   out = Tensor(x.shape);
   for (int64_t o = 0; o < r.outer; ++o)
-    for (int64_t i = 0; i < r.len; ++i)
+    for (int64_t i = 0; i < r.features; ++i)
       for (int64_t k = 0; k < r.inner; ++k) {
-        int64_t at = (o * r.len + i) * r.inner + k;
+        int64_t at = r.at(o, i, k);
         out.data[at] = x.data[at] * s.data[i];
       }
   return true;

@@ -80,11 +80,19 @@ bool flatten(const resc::Tensor &x, resc::Tensor &out, std::string &error);
 struct FeatureLayout {
   int64_t outer = 0, features = 0, inner = 0;
   size_t dim = 0; // which dim holds the features
+  int64_t at(int64_t o, int64_t f, int64_t i) const {
+    return (o * features + f) * inner + i;
+  }
 };
 
 /// The layout of a tensor of rank 2, 3 or 4; false with `error` otherwise.
 bool featureLayout(const resc::Tensor &x, const char *what,
                    FeatureLayout &layout, std::string &error);
+
+/// The same for the ops whose ranks are those of layerNormAxis (layer norm,
+/// channel scale): [N, C, H, W] or [N, D].
+bool normLayout(const resc::Tensor &x, FeatureLayout &layout,
+                std::string &error);
 
 /// y = x W^T + b over the features of x ([N, I], [N, T, I] or, per pixel,
 /// [N, I, H, W]), w [O, I], optional bias [O]; y has O features.
