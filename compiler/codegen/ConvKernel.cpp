@@ -315,8 +315,7 @@ HalideKernel buildConv(const KernelDesc &desc, const Target &target) {
   const int dx = int(desc.dilation[1]), dy = int(desc.dilation[0]);
 
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   ImageParam &input = k.inputs[0], &weight = k.inputs[1], &bias = k.inputs[2];
 
   Var c("c"), x("x"), y("y"), n("n");

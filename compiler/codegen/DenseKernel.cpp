@@ -22,8 +22,7 @@ HalideKernel buildDense(const KernelDesc &desc, const Target &target) {
   const int O = int(desc.result[0]);
 
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   ImageParam &input = k.inputs[0], &weight = k.inputs[1], &bias = k.inputs[2];
 
   Var o("o"), n("n");

@@ -52,8 +52,7 @@ HalideKernel finish(Func out, const std::vector<Var> &vars, HalideKernel k,
 
 HalideKernel buildElementwise(const KernelDesc &desc, const Target &target) {
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   std::vector<Var> vars = makeVars(int(desc.result.size()) + 1);
   std::vector<Expr> args = asExprs(vars);
   Func out("out");
@@ -64,8 +63,7 @@ HalideKernel buildElementwise(const KernelDesc &desc, const Target &target) {
 
 HalideKernel buildDataMovement(const KernelDesc &desc, const Target &target) {
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   const int rank = int(desc.result.size());
   std::vector<Var> vars = makeVars(rank + 1);
   std::vector<Expr> args = asExprs(vars);

@@ -32,13 +32,6 @@ namespace codegen {
 
 namespace {
 
-std::vector<ImageParam> makeInputs(const KernelDesc &desc) {
-  std::vector<ImageParam> inputs;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
-  return inputs;
-}
-
 /// The run-time batch of batched operand `p` with dims `d`.
 Expr batchOf(const ImageParam &p, const Dims &d) {
   return p.dim(int(internalExtents(d).size())).extent();

@@ -50,6 +50,13 @@ ImageParam makeInput(const Operand &operand, const std::string &name) {
   return p;
 }
 
+std::vector<ImageParam> makeInputs(const KernelDesc &desc) {
+  std::vector<ImageParam> inputs;
+  for (size_t i = 0; i < desc.operands.size(); ++i)
+    inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  return inputs;
+}
+
 void pinOutput(Func out, const Dims &dims) {
   pin(out.output_buffer(), internalExtents(dims), true);
 }

@@ -76,6 +76,8 @@ int vectorRegisters(const Halide::Target &target);
 /// An ImageParam for `operand`, bounds and strides pinned to a dense buffer
 /// in its layout; batched operands get a free batch extent with min 0.
 Halide::ImageParam makeInput(const Operand &operand, const std::string &name);
+/// makeInput for every operand of `desc`, named in0, in1, ...
+std::vector<Halide::ImageParam> makeInputs(const KernelDesc &desc);
 /// Pins the output buffer of `out` to a dense batched tensor of `dims`.
 void pinOutput(Halide::Func out, const Dims &dims);
 

@@ -132,8 +132,7 @@ std::string scheduleRows(Func out, const std::vector<Var> &vars,
 HalideKernel buildLayerNorm(const KernelDesc &desc, const Target &target) {
   // y = (x - mean) * rstd [* weight + bias], then the fused epilogue.
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   const Dims &dims = desc.result;
   const std::vector<int> extents = internalExtents(dims);
   const int len = extents[0];
@@ -164,8 +163,7 @@ HalideKernel buildLayerNormGrad(const KernelDesc &desc, const Target &target) {
   //   dx = rstd * (g - mean(g) - xhat * mean(g * xhat))
   // the two means per position computed with the statistics.
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   const ImageParam &dy = k.inputs[0], &x = k.inputs[1];
   const bool weighted = desc.operands.size() == 3;
   const Dims &dims = desc.result;
@@ -211,8 +209,7 @@ HalideKernel buildLayerNormGradWeight(const KernelDesc &desc,
   // position first (the whole batch), then partial sums per (feature, row)
   // in parallel, then a short sum of the partials per feature.
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   const ImageParam &dy = k.inputs[0], &x = k.inputs[1];
   const Dims &xd = desc.operands[1].dims;
   const std::vector<int> extents = internalExtents(xd);

@@ -87,8 +87,7 @@ HalideKernel buildWinogradConv(const KernelDesc &desc, const Target &target) {
   const int px = int(desc.padding[1]), py = int(desc.padding[0]);
 
   HalideKernel k;
-  for (size_t i = 0; i < desc.operands.size(); ++i)
-    k.inputs.push_back(makeInput(desc.operands[i], "in" + std::to_string(i)));
+  k.inputs = makeInputs(desc);
   ImageParam &input = k.inputs[0], &weight = k.inputs[1], &bias = k.inputs[2];
 
   Var c("c"), x("x"), y("y"), n("n"), i("i"), j("j"), tx("tx"), ty("ty");
