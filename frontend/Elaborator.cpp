@@ -58,9 +58,9 @@ std::string Elaborator::shapeText(Type type) {
 }
 
 bool Elaborator::countOp(llvm::SMLoc at) {
-  if (++opCount <= kMaxOps)
+  if (++opCount <= maxOps)
     return true;
-  error(at, "the model has more than " + std::to_string(kMaxOps) +
+  error(at, "the model has more than " + std::to_string(maxOps) +
                 " operations, the limit");
   return false;
 }
@@ -135,6 +135,7 @@ static void reserveNames(const ast::StmtList &body, Scope &scope) {
 }
 
 OwningOpRef<ModuleOp> Elaborator::run(const FrontendOptions &options) {
+  maxOps = options.maxOps;
   const ast::Definition *model = nullptr;
   std::vector<const ast::Definition *> models;
   for (const auto &def : file.definitions) {

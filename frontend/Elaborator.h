@@ -131,6 +131,8 @@ private:
   /// Definitions being instantiated, innermost last, with the use site.
   std::vector<std::pair<const ast::Definition *, llvm::SMLoc>> stack;
   int64_t opCount = 0;
+  /// FrontendOptions::maxOps of this run.
+  int64_t maxOps = kMaxOps;
   /// How many ops so far may have changed a spatial size that is only known
   /// at run time; a residual compares it before and after its branch, since
   /// equal types (`?` and `?`) do not prove equal shapes then.
@@ -140,7 +142,6 @@ private:
 
 /// Upper bounds that keep hostile models from exhausting time or memory.
 constexpr int64_t kMaxRepeatCount = 100000;
-constexpr int64_t kMaxOps = 2000000;
 
 } // namespace res
 

@@ -19,6 +19,10 @@ constexpr size_t kMaxSourceBytes = size_t(64) << 20;
 /// Default of FrontendOptions::maxMemoryBytes (16 GiB; docs/security.md).
 constexpr uint64_t kDefaultMaxMemoryBytes = uint64_t(16) << 30;
 
+/// Default of FrontendOptions::maxOps: operations in one model after
+/// expanding repeats (docs/security.md).
+constexpr int64_t kMaxOps = 2000000;
+
 struct FrontendOptions {
   /// Which `model` to compile when the file has several; empty means the
   /// only one (an error if there are several).
@@ -26,6 +30,11 @@ struct FrontendOptions {
   /// A model whose tensors (weights plus every intermediate result, at batch
   /// 1) need more bytes than this is refused; 0 means no limit.
   uint64_t maxMemoryBytes = kDefaultMaxMemoryBytes;
+  /// A model with more operations than this, after expanding repeats, is
+  /// refused as soon as elaboration passes it. The default admits models
+  /// far beyond any real network; embedders that check untrusted text under
+  /// a time budget (the fuzzer) lower it.
+  int64_t maxOps = kMaxOps;
 };
 
 /// The bytes the tensors of `module` need at batch 1: every result of every

@@ -4,7 +4,7 @@
 // never a stack overflow, a hang or a huge allocation: file size, expression
 // length, and the memory the model's tensors would need.
 // (Nesting depth and repeat counts are covered by tests/bad, the operation
-// count by MillionLinesTest.cpp.)
+// count by MillionLinesTest.cpp, the embedder's own operation limit here.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +43,21 @@ TEST(Limits, ExpressionOverAThousandTermsIsRefused) {
   EXPECT_NE(c.diagnostics.find("error: expression longer than 1000 terms"),
             std::string::npos)
       << c.diagnostics.substr(0, 500);
+}
+
+TEST(Limits, OperationLimitIsTheOneTheEmbedderSets) {
+  // Two or three ops per repetition (the block's activations, maybe its
+  // skip add), 60 repetitions: over a limit of 100 and under 200.
+  std::string text = "block b {\n  relu\n  sigmoid\n}\nmodel m {\n"
+                     "  input x: f32[N, 1, 1, 1]\n  repeat 60 b\n"
+                     "  output y\n}\n";
+  Checked over = check(text, "ops.res", res::kDefaultMaxMemoryBytes, 100);
+  EXPECT_FALSE(over.ok);
+  EXPECT_NE(over.diagnostics.find(
+                "error: the model has more than 100 operations, the limit"),
+            std::string::npos)
+      << over.diagnostics.substr(0, 500);
+  EXPECT_TRUE(check(text, "ops.res", res::kDefaultMaxMemoryBytes, 200).ok);
 }
 
 TEST(Limits, TensorsOverTheMemoryLimitAreRefusedWithTheNumber) {

@@ -14,7 +14,8 @@ struct Checked {
 };
 
 Checked check(const std::string &text, const std::string &name,
-              uint64_t maxMemoryBytes = kDefaultMaxMemoryBytes);
+              uint64_t maxMemoryBytes = kDefaultMaxMemoryBytes,
+              int64_t maxOps = kMaxOps);
 
 /// The frontend's tensor memory estimate of a valid model (no limit).
 TensorMemory memoryOf(const std::string &text);
