@@ -48,6 +48,24 @@ using namespace Halide;
 namespace res {
 namespace codegen {
 
+/// The largest register tile, as measured rather than derived: up to 3/4 of
+/// the vector registers as accumulators (LLVM spills fuller tiles), at most
+/// registers / 4 channel vectors and registers / 3 pixels. The last two
+/// leave AVX-512's 32 registers at the 6 x 8 tuned on Zen 5 and limit
+/// AVX2's 16 to 4 x 5: on a Zen 3 core (one thread, resnet20, resnet50 and
+/// efficientnet_b0 at batch 1 to 64) tiles of 5 vectors or 6 and more pixels
+/// ran at 35-64 GFLOP/s where 4 x 2, 2 x 4 or 3 x 4 ran at 72-95 (FMA peak
+/// 102): 1x1 256->1024 at 14x14 5 x 2 64, 4 x 2 84; 3x3 16->16 at 32x32
+/// 2 x 6 46, 1 x 8 55, 2 x 4 64-75; 3 x 4 itself stays the best tile of
+/// 1x1 layers at 7x7 (77-85 against 67-71 for 4 x 2).
+struct TileLimits {
+  int accumulators, vectors, pixels;
+};
+static TileLimits tileLimits(int registers) {
+  return {registers * 3 / 4, std::min(6, registers / 4),
+          std::min(8, registers / 3)};
+}
+
 /// The register tile: `vectors` x `pixels` accumulators. Each step of the
 /// reduction loads `vectors` weight vectors and broadcasts `pixels` inputs,
 /// then issues vectors * pixels FMAs; a step costs about the larger of the
@@ -69,25 +87,31 @@ namespace codegen {
 Tile chooseTile(int channelVectors, int width, int registers, int taps,
                 bool wholeBlocks, bool wholeRows) {
   Tile best;
-  double bestCost = std::numeric_limits<double>::max();
-  for (int v = 1; v <= std::min(channelVectors, 6); ++v)
-    for (int p = 1; p <= std::min(width, 8); ++p) {
+  double bestCost = std::numeric_limits<double>::max(), bestLoads = 0;
+  const TileLimits limits = tileLimits(registers);
+  for (int v = 1; v <= std::min(channelVectors, limits.vectors); ++v)
+    for (int p = 1; p <= std::min(width, limits.pixels); ++p) {
       if ((wholeBlocks && channelVectors % v != 0) ||
           (wholeRows && width % p != 0))
         continue;
       // Accumulators, the weight vectors and one broadcast must fit, with
       // room to spare: LLVM spills tiles that fill the register file.
-      if (v * p > registers * 3 / 4 || v * p + v + 1 > registers)
+      if (v * p > limits.accumulators || v * p + v + 1 > registers)
         continue;
-      double step = (std::max({taps * v * p / 2.0,
-                               (taps * v + 2.0 * (p + taps - 1)) / 2.0, 4.0}) +
-                     1.0) /
-                    taps;
+      const double loads = (taps * v + 2.0 * (p + taps - 1)) / 2.0;
+      double step = (std::max({taps * v * p / 2.0, loads, 4.0}) + 1.0) / taps;
       double tiles =
           double((channelVectors + v - 1) / v) * double((width + p - 1) / p);
       double cost = tiles * step;
-      if (cost < bestCost - 1e-9) {
+      // Between tiles the model ranks equal, the one with fewer loads: with 16
+      // channels at 32x32 on AVX2 (window columns innermost) 1 vector x 8
+      // pixels and 2 x 4 tie, and 2 x 4 ran at 64-75 GFLOP/s against 55 on a
+      // Zen 3 core.
+      const double rowLoads = tiles * loads;
+      if (cost < bestCost - 1e-9 ||
+          (taps > 1 && cost < bestCost + 1e-9 && rowLoads < bestLoads - 1e-9)) {
         bestCost = cost;
+        bestLoads = rowLoads;
         best = {v, p};
       }
     }
