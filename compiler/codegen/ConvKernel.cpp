@@ -52,12 +52,11 @@ namespace codegen {
 /// the vector registers as accumulators (LLVM spills fuller tiles), at most
 /// registers / 4 channel vectors and registers / 3 pixels. The last two
 /// leave AVX-512's 32 registers at the 6 x 8 tuned on Zen 5 and limit
-/// AVX2's 16 to 4 x 5: on a Zen 3 core (one thread, resnet20, resnet50 and
-/// efficientnet_b0 at batch 1 to 64) tiles of 5 vectors or 6 and more pixels
-/// ran at 35-64 GFLOP/s where 4 x 2, 2 x 4 or 3 x 4 ran at 72-95 (FMA peak
-/// 102): 1x1 256->1024 at 14x14 5 x 2 64, 4 x 2 84; 3x3 16->16 at 32x32
-/// 2 x 6 46, 1 x 8 55, 2 x 4 64-75; 3 x 4 itself stays the best tile of
-/// 1x1 layers at 7x7 (77-85 against 67-71 for 4 x 2).
+/// AVX2's 16 to 4 x 5: on a Zen 3 core (one thread; FMA peak 102 GFLOP/s)
+/// 1x1 256->1024 at 14x14 ran at 57-60 GFLOP/s with 5 x 2 and 75-84 with
+/// 4 x 2, 3x3 16->16 at 32x32 at 46-49 with 2 x 6 and 63-75 with 2 x 4;
+/// 3 x 4 stays the best tile of the 1x1 layers at 7x7 (73-85 against 66-71
+/// for 4 x 2). docs/performance.md has the whole comparison.
 struct TileLimits {
   int accumulators, vectors, pixels;
 };
