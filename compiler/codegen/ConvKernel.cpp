@@ -104,7 +104,7 @@ Tile chooseTile(int channelVectors, int width, int registers, int taps,
       double cost = tiles * step;
       // Between tiles the model ranks equal, the one with fewer loads: with 16
       // channels at 32x32 on AVX2 (window columns innermost) 1 vector x 8
-      // pixels and 2 x 4 tie, and 2 x 4 ran at 64-75 GFLOP/s against 55 on a
+      // pixels and 2 x 4 tie, and 2 x 4 ran at 63-75 GFLOP/s against 52-55 on a
       // Zen 3 core.
       const double rowLoads = tiles * loads;
       if (cost < bestCost - 1e-9 ||
