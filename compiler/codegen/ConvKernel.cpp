@@ -105,7 +105,9 @@ Tile chooseTile(int channelVectors, int width, int registers, int taps,
       // Between tiles the model ranks equal, the one with fewer loads: with 16
       // channels at 32x32 on AVX2 (window columns innermost) 1 vector x 8
       // pixels and 2 x 4 tie, and 2 x 4 ran at 63-75 GFLOP/s against 52-55 on a
-      // Zen 3 core.
+      // Zen 3 core. Only with window columns innermost, where it was
+      // measured: ties of the other tiles keep the first candidate, the
+      // choice their AVX-512 timings were taken with.
       const double rowLoads = tiles * loads;
       if (cost < bestCost - 1e-9 ||
           (taps > 1 && cost < bestCost + 1e-9 && rowLoads < bestLoads - 1e-9)) {
@@ -218,9 +220,10 @@ std::string scheduleChunked(Func out, Func conv, Func in, const RDom &r,
   Var c = out.args()[0], x = out.args()[1], y = out.args()[2],
       n = out.args()[3];
   const int tx = chunkedRowTile(OW);
-  // Accumulators at most 3/4 of the registers, as in chooseTile; the
-  // channel vectors divide the channels so no block overlaps another.
-  int cvecs = std::max(1, std::min(CO / lanes, registers * 3 / 4 / tx));
+  // Accumulators within tileLimits, as in chooseTile; the channel vectors
+  // divide the channels so no block overlaps another.
+  int cvecs = std::max(
+      1, std::min(CO / lanes, tileLimits(registers).accumulators / tx));
   while ((CO / lanes) % cvecs != 0)
     --cvecs;
   const int tc = cvecs * lanes;
@@ -271,14 +274,13 @@ std::string scheduleChunked(Func out, Func conv, Func in, const RDom &r,
 std::string scheduleDepthwise(Func out, Func conv, Func in, const RDom &r,
                               bool padded, int lanes, int registers, int KW,
                               int sx, int OW, int OH, int64_t macsPerRow) {
-  // Accumulators, the input vectors of one window row and its weights must
-  // fit in the vector registers.
-  // accumulators (tx), the input vectors of one window row
+  // The accumulators (tx), the input vectors of one window row
   // ((tx - 1) * stride + KW, each loaded once for all of its taps) and its
-  // weights (KW), in three quarters of the register file (LLVM spills
-  // fuller tiles); at least 4 pixels, at most 8.
+  // weights (KW) within tileLimits' accumulator share of the registers
+  // (LLVM spills fuller tiles); at least 4 pixels, at most 8.
   int tx = 8;
-  while (tx > 4 && tx + (tx - 1) * sx + 2 * KW > registers * 3 / 4)
+  while (tx > 4 &&
+         tx + (tx - 1) * sx + 2 * KW > tileLimits(registers).accumulators)
     --tx;
   tx = std::min(OW, tx);
   // As parallelRows: tasks of about 2M multiply-adds, and at batch 1 at

@@ -402,43 +402,18 @@ bool channelMulGradGate(const Tensor &dy, const Tensor &x,
   return true;
 }
 
-namespace {
-/// The mean and 1 / sqrt(var + epsilon) of one position, in double.
-std::pair<double, double> normStats(const Tensor &x, const FeatureLayout &r,
-                                    int64_t o, int64_t k, double epsilon) {
-  double mean = 0, var = 0;
-  for (int64_t i = 0; i < r.features; ++i)
-    mean += x.data[r.at(o, i, k)];
-  mean /= double(r.features);
-  for (int64_t i = 0; i < r.features; ++i) {
-    double d = x.data[r.at(o, i, k)] - mean;
-    var += d * d;
-  }
-  var /= double(r.features);
-  return {mean, 1 / std::sqrt(var + epsilon)};
-}
-
-bool checkEpsilon(double epsilon, std::string &error) {
-  if (!(epsilon > 0)) {
-    error = "epsilon must be positive";
-    return false;
-  }
-  return true;
-}
-} // namespace
-
 bool layerNormGrad(const Tensor &dy, const Tensor &x, const Tensor *weight,
                    double epsilon, Tensor &out, std::string &error) {
   FeatureLayout r;
   if (!normLayout(x, r, error) || !sameShape(dy, "dy", x, "the input", error) ||
       (weight && !isVector(*weight, "weight", r.features, error)) ||
-      !checkEpsilon(epsilon, error))
+      !checkLayerNormEpsilon(epsilon, error))
     return false;
   out = Tensor(x.shape);
   std::vector<double> g(r.features), xhat(r.features);
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t k = 0; k < r.inner; ++k) {
-      auto [mean, rstd] = normStats(x, r, o, k, epsilon);
+      auto [mean, rstd] = layerNormStats(x, r, o, k, epsilon);
       double meanG = 0, meanGX = 0;
       for (int64_t i = 0; i < r.features; ++i) {
         xhat[i] = (x.data[r.at(o, i, k)] - mean) * rstd;
@@ -459,12 +434,12 @@ bool layerNormGradWeight(const Tensor &dy, const Tensor &x, double epsilon,
                          Tensor &out, std::string &error) {
   FeatureLayout r;
   if (!normLayout(x, r, error) || !sameShape(dy, "dy", x, "the input", error) ||
-      !checkEpsilon(epsilon, error))
+      !checkLayerNormEpsilon(epsilon, error))
     return false;
   std::vector<double> sum(r.features, 0.0);
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t k = 0; k < r.inner; ++k) {
-      auto [mean, rstd] = normStats(x, r, o, k, epsilon);
+      auto [mean, rstd] = layerNormStats(x, r, o, k, epsilon);
       for (int64_t i = 0; i < r.features; ++i)
         sum[i] += double(dy.data[r.at(o, i, k)]) *
                   ((x.data[r.at(o, i, k)] - mean) * rstd);

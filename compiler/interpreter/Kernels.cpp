@@ -530,6 +530,29 @@ bool normLayout(const Tensor &x, FeatureLayout &layout, std::string &error) {
   return featureLayout(x, "input", layout, error);
 }
 
+std::pair<double, double> layerNormStats(const Tensor &x,
+                                         const FeatureLayout &r, int64_t o,
+                                         int64_t k, double epsilon) {
+  double mean = 0, var = 0;
+  for (int64_t i = 0; i < r.features; ++i)
+    mean += x.data[r.at(o, i, k)];
+  mean /= double(r.features);
+  for (int64_t i = 0; i < r.features; ++i) {
+    double d = x.data[r.at(o, i, k)] - mean;
+    var += d * d;
+  }
+  var /= double(r.features);
+  return {mean, 1 / std::sqrt(var + epsilon)};
+}
+
+bool checkLayerNormEpsilon(double epsilon, std::string &error) {
+  if (!(epsilon > 0)) {
+    error = "epsilon must be positive";
+    return false;
+  }
+  return true;
+}
+
 bool layerNorm(const Tensor &x, const Tensor *weight, const Tensor *bias,
                double epsilon, Tensor &out, std::string &error) {
   FeatureLayout r;
@@ -541,24 +564,13 @@ bool layerNorm(const Tensor &x, const Tensor *weight, const Tensor *bias,
     error = "weight and bias must be both given or both absent";
     return false;
   }
-  if (!(epsilon > 0)) {
-    error = "epsilon must be positive";
+  if (!checkLayerNormEpsilon(epsilon, error))
     return false;
-  }
   out = Tensor(x.shape);
   for (int64_t o = 0; o < r.outer; ++o)
     for (int64_t k = 0; k < r.inner; ++k) {
       auto at = [&](int64_t i) { return r.at(o, i, k); };
-      double mean = 0, var = 0;
-      for (int64_t i = 0; i < r.features; ++i)
-        mean += x.data[at(i)];
-      mean /= double(r.features);
-      for (int64_t i = 0; i < r.features; ++i) {
-        double d = x.data[at(i)] - mean;
-        var += d * d;
-      }
-      var /= double(r.features);
-      const double rstd = 1 / std::sqrt(var + epsilon);
+      const auto [mean, rstd] = layerNormStats(x, r, o, k, epsilon);
       for (int64_t i = 0; i < r.features; ++i) {
         double y = (x.data[at(i)] - mean) * rstd;
         if (weight)

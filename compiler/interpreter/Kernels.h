@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace res {
 
@@ -93,6 +94,15 @@ bool featureLayout(const resc::Tensor &x, const char *what,
 /// channel scale): [N, C, H, W] or [N, D].
 bool normLayout(const resc::Tensor &x, FeatureLayout &layout,
                 std::string &error);
+
+/// The mean and 1 / sqrt(var + epsilon) of the features at position (o, k)
+/// of a layer norm's input, in double: one definition for the forward pass
+/// and both gradients.
+std::pair<double, double> layerNormStats(const resc::Tensor &x,
+                                         const FeatureLayout &r, int64_t o,
+                                         int64_t k, double epsilon);
+/// false with "epsilon must be positive" unless epsilon > 0 (NaN included).
+bool checkLayerNormEpsilon(double epsilon, std::string &error);
 
 /// y = x W^T + b over the features of x ([N, I], [N, T, I] or, per pixel,
 /// [N, I, H, W]), w [O, I], optional bias [O]; y has O features.
