@@ -45,6 +45,7 @@ def Res_ActivationAttr : EnumAttr<Res_Dialect, Res_ActivationKind, "activation">
 
 def F32Tensor1 : 1DTensorOf<[F32]>;
 def F32Tensor2 : 2DTensorOf<[F32]>;
+def F32Tensor3 : 3DTensorOf<[F32]>;
 def F32Tensor4 : 4DTensorOf<[F32]>;
 def F32AnyTensor : RankedTensorOf<[F32]>;
 

@@ -223,7 +223,7 @@ LogicalResult LayerNormGradOp::verify() {
   auto in = dimsOf(x);
   int64_t axis = layerNormAxis(int64_t(in.size()));
   if (axis < 0)
-    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+    return emitOpError("input must be [N, C, H, W], [N, T, D] or [N, D], got ")
            << shapeString(in);
   if (getWeight() &&
       failed(checkVector(*this, "weight", getWeight().getType(), in[axis])))
@@ -238,7 +238,7 @@ LogicalResult LayerNormGradWeightOp::verify() {
   auto in = dimsOf(x);
   int64_t axis = layerNormAxis(int64_t(in.size()));
   if (axis < 0)
-    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+    return emitOpError("input must be [N, C, H, W], [N, T, D] or [N, D], got ")
            << shapeString(in);
   if (failed(checkVector(*this, "result", getType(), in[axis])))
     return failure();
@@ -252,7 +252,7 @@ LogicalResult ChannelScaleGradScaleOp::verify() {
   auto in = dimsOf(x);
   std::vector<int64_t> want = channelScaleShape({in.begin(), in.end()});
   if (want.empty())
-    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+    return emitOpError("input must be [N, C, H, W], [N, T, D] or [N, D], got ")
            << shapeString(in);
   if (!compatible(dimsOf(getType()), want))
     return emitOpError("result must be ")

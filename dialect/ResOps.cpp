@@ -188,7 +188,7 @@ LogicalResult LayerNormOp::verify() {
   auto in = dimsOf(getInput().getType());
   int64_t axis = layerNormAxis(int64_t(in.size()));
   if (axis < 0)
-    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+    return emitOpError("input must be [N, C, H, W], [N, T, D] or [N, D], got ")
            << shapeString(in);
   if (bool(getWeight()) != bool(getBias()))
     return emitOpError("weight and bias must be both given or both absent");
@@ -207,7 +207,7 @@ LogicalResult ChannelScaleOp::verify() {
   auto in = dimsOf(getInput().getType());
   std::vector<int64_t> want = channelScaleShape({in.begin(), in.end()});
   if (want.empty())
-    return emitOpError("input must be [N, C, H, W] or [N, D], got ")
+    return emitOpError("input must be [N, C, H, W], [N, T, D] or [N, D], got ")
            << shapeString(in);
   auto s = dimsOf(getScale().getType());
   bool fits = s.size() == want.size();
@@ -235,10 +235,11 @@ LogicalResult FlattenOp::verify() {
 LogicalResult DenseOp::verify() {
   auto w = dimsOf(getWeight().getType());
   auto in = dimsOf(getInput().getType());
-  if (in.size() != 2 && in.size() != 4)
-    return emitOpError("input must be [N, D] or [N, C, H, W], got ")
+  const int64_t axis = featureAxis(int64_t(in.size()));
+  if (axis < 0)
+    return emitOpError("input must be [N, D], [N, T, D] or [N, C, H, W], got ")
            << shapeString(in);
-  const size_t features = 1; // dim 1 of both ranks
+  const size_t features = size_t(axis);
   if (in[features] >= 0 && in[features] != w[1])
     return emitOpError("input has ")
            << in[features] << " features but the weight " << shapeString(w)
@@ -285,6 +286,83 @@ LogicalResult ConcatOp::verify() {
              << " differ outside the channel dimension";
   expected[1] = (a[1] < 0 || b[1] < 0) ? kDynamicDim : a[1] + b[1];
   return checkResultShape(*this, getType(), expected);
+}
+
+LogicalResult TokensOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  int64_t t = in[2] < 0 || in[3] < 0 ? kDynamicDim : in[2] * in[3];
+  return checkResultShape(*this, getType(), {in[0], t, in[1]});
+}
+
+LogicalResult ClassTokenOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  auto tok = dimsOf(getToken().getType());
+  if (tok[0] != 1 || tok[1] != 1 || (in[2] >= 0 && tok[2] != in[2]))
+    return emitOpError("token must be [1, 1, ")
+           << in[2] << "] for an input of " << shapeString(in) << ", got "
+           << shapeString(tok);
+  return checkResultShape(*this, getType(),
+                          {in[0], in[1] < 0 ? kDynamicDim : in[1] + 1, in[2]});
+}
+
+LogicalResult PosEmbeddingOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  auto e = dimsOf(getEmbedding().getType());
+  if (e[0] != 1 || e[1] != in[1] || e[2] != in[2])
+    return emitOpError("embedding must be [1, ")
+           << in[1] << ", " << in[2] << "] for an input of " << shapeString(in)
+           << ", got " << shapeString(e);
+  return success();
+}
+
+LogicalResult TokenOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  int64_t i = getIndex();
+  if (i < 0 || (in[1] >= 0 && i >= in[1]))
+    return emitOpError("token ")
+           << i << " is out of range for " << shapeString(in);
+  return checkResultShape(*this, getType(), {in[0], in[2]});
+}
+
+LogicalResult AttentionOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  const int64_t d = in[2], heads = getHeads();
+  if (d < 0)
+    return emitOpError("the number of features must be known");
+  if (heads < 1 || d % heads != 0)
+    return emitOpError("") << d << " features are not divisible by " << heads
+                           << " heads";
+  auto fits = [&](Value v, llvm::ArrayRef<int64_t> want, StringRef what) {
+    auto got = dimsOf(v.getType());
+    if (llvm::ArrayRef<int64_t>(got) == want)
+      return success();
+    return LogicalResult(emitOpError("")
+                         << what << " must be " << shapeString(want) << ", got "
+                         << shapeString(got));
+  };
+  if (failed(fits(getInWeight(), {3 * d, d}, "in_weight")) ||
+      failed(fits(getOutWeight(), {d, d}, "out_weight")))
+    return failure();
+  if (bool(getInBias()) != bool(getOutBias()))
+    return emitOpError(
+        "in_bias and out_bias must be both given or both absent");
+  if (getInBias() &&
+      (failed(checkVector(*this, "in_bias", getInBias().getType(), 3 * d)) ||
+       failed(checkVector(*this, "out_bias", getOutBias().getType(), d))))
+    return failure();
+  return success();
+}
+
+LogicalResult AttentionHeadsOp::verify() {
+  auto in = dimsOf(getInput().getType());
+  if (in[2] < 0 || in[2] % 3 != 0)
+    return emitOpError("input must hold q, k and v: 3D features, got ")
+           << shapeString(in);
+  const int64_t d = in[2] / 3, heads = getHeads();
+  if (heads < 1 || d % heads != 0)
+    return emitOpError("") << d << " features are not divisible by " << heads
+                           << " heads";
+  return checkResultShape(*this, getType(), {in[0], in[1], d});
 }
 
 void ResidualOp::build(OpBuilder &builder, OperationState &state,

@@ -140,11 +140,12 @@ def Res_LayerNormOp : Res_Op<"layer_norm",
   let description = [{
     Normalises over C for [N, C, H, W] (torchvision's LayerNorm2d: PyTorch's
     layer_norm of the channels-last tensor) and over D for [N, D]
-    (nn.LayerNorm): y = (x - mean) / sqrt(var + epsilon) * weight + bias,
+    and over D for [N, D] and [N, T, D] (nn.LayerNorm):
+    y = (x - mean) / sqrt(var + epsilon) * weight + bias,
     with the biased variance of the normalised dimension. `weight` and
     `bias` are both present (elementwise affine) or both absent. The
     normalised dimension is `layerNormAxis(rank)` (ShapeRules.h): dim 1 of
-    rank 4, the last dim otherwise, so that [N, T, D] can come later.
+    rank 4, the last dim otherwise.
   }];
   let arguments = !con((ins F32AnyTensor:$input, Optional<F32Tensor1>:$weight,
                             Optional<F32Tensor1>:$bias, F64Attr:$epsilon),
@@ -162,7 +163,7 @@ def Res_ChannelScaleOp : Res_Op<"channel_scale",
   let summary = "x * s, s a learned scale per channel (layer scale)";
   let description = [{
     ConvNeXt's layer scale: `scale` is [C, 1, 1] for an input [N, C, H, W]
-    and [D] for [N, D], so that `x * scale` broadcasts as in PyTorch.
+    and [D] for [N, D] and [N, T, D], so that `x * scale` broadcasts as in PyTorch.
     `init` is the value `resc init-weights` gives the scale.
   }];
   let arguments = !con((ins F32AnyTensor:$input, F32AnyTensor:$scale,
@@ -185,9 +186,10 @@ def Res_FlattenOp : Res_Op<"flatten", [Pure]> {
 def Res_DenseOp : Res_Op<"dense", [Pure]> {
   let summary = "fully connected on the features, weight [out, in]";
   let description = [{
-    The features are the last dimension of [N, D] and dim 1 of
-    [N, C, H, W], where the layer applies to each pixel (a 1x1 convolution
-    with a `Linear`'s weight, as ConvNeXt's blocks use it).
+    The features are the last dimension of [N, D] and of [N, T, D] (the
+    layer applies to each token) and dim 1 of [N, C, H, W], where the layer
+    applies to each pixel (a 1x1 convolution with a `Linear`'s weight, as
+    ConvNeXt's blocks use it): `featureAxis(rank)` (ShapeRules.h).
   }];
   let arguments = !con((ins F32AnyTensor:$input, F32Tensor2:$weight,
                             Optional<F32Tensor1>:$bias), LayerAttr);
@@ -236,8 +238,98 @@ def Res_SoftmaxOp : Res_Op<"softmax", [Pure, SameOperandsAndResultType]> {
 }
 
 //===----------------------------------------------------------------------===//
+// Tokens: [N, T, D] tensors of T tokens of D features (Transformers)
+//===----------------------------------------------------------------------===//
+
+def Res_TokensOp : Res_Op<"tokens", [Pure]> {
+  let summary = "[N, C, H, W] to the token tensor [N, H*W, C]";
+  let description = [{
+    PyTorch's `x.flatten(2).transpose(1, 2)`: token `h * W + w` holds the C
+    features of pixel (h, w).
+  }];
+  let arguments = !con((ins F32Tensor4:$input), LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_ClassTokenOp : Res_Op<"class_token", [Pure]> {
+  let summary = "prepends one learned token: [N, T, D] to [N, T + 1, D]";
+  let description = [{
+    `token` is [1, 1, D], broadcast over the batch as a Vision Transformer's
+    `class_token.expand(n, -1, -1)` concatenated before the tokens.
+  }];
+  let arguments = !con((ins F32Tensor3:$input, F32Tensor3:$token), LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = [{
+    $input `,` $token attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_PosEmbeddingOp : Res_Op<"pos_embedding",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "x + e, e a learned [1, T, D] embedding of the positions";
+  let arguments = !con((ins F32Tensor3:$input, F32Tensor3:$embedding),
+                       LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = [{
+    $input `,` $embedding attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Res_TokenOp : Res_Op<"token", [Pure]> {
+  let summary = "selects one token: [N, T, D] to [N, D]";
+  let arguments = !con((ins F32Tensor3:$input, I64Attr:$index), LayerAttr);
+  let results = (outs F32Tensor2:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_AttentionOp : Res_Op<"attention",
+    [Pure, AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
+  let summary = "multi-head self-attention over the tokens of [N, T, D]";
+  let description = [{
+    `nn.MultiheadAttention(D, heads, batch_first=True)` called with query =
+    key = value = x, no mask, no dropout: q, k, v = split(x W_in^T + b_in),
+    each head h (D / heads features) computes softmax(q_h k_h^T / sqrt(D /
+    heads)) v_h, and the heads, concatenated, go through the output
+    projection. `in_weight` is [3D, D] (`in_proj_weight`), `out_weight`
+    [D, D] (`out_proj.weight`); the biases are both present or both absent.
+  }];
+  let arguments = !con((ins F32Tensor3:$input, F32Tensor2:$in_weight,
+                            Optional<F32Tensor1>:$in_bias,
+                            F32Tensor2:$out_weight,
+                            Optional<F32Tensor1>:$out_bias, I64Attr:$heads),
+                       LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = [{
+    $input `,` `in` `(` $in_weight (`,` $in_bias^)? `)` `,`
+    `out` `(` $out_weight (`,` $out_bias^)? `)`
+    attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Ops made by the passes
 //===----------------------------------------------------------------------===//
+
+def Res_AttentionHeadsOp : Res_Op<"attention_heads", [Pure]> {
+  let summary = "the heads of self-attention: [N, T, 3D] q, k, v to [N, T, D]";
+  let description = [{
+    The part of `res.attention` between its two projections, which the
+    Halide lowering computes as dense layers: `input` holds q, k and v of
+    every token side by side (the input projection's result); each head h
+    of D / heads features gives softmax(q_h k_h^T / sqrt(D / heads)) v_h,
+    and the heads are concatenated.
+  }];
+  let arguments = !con((ins F32Tensor3:$input, I64Attr:$heads), LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
 
 def Res_FusedConv2DOp : Res_Op<"fused_conv2d",
     [Pure, AttrSizedOperandSegments]> {

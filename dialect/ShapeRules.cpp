@@ -13,19 +13,21 @@ int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
   return span / stride + 1;
 }
 
-int64_t layerNormAxis(int64_t rank) {
+int64_t featureAxis(int64_t rank) {
+  if (rank == 2 || rank == 3)
+    return rank - 1;
   if (rank == 4)
     return 1;
-  if (rank == 2)
-    return 1; // the last dim; [N, T, D] will normalise its dim 2
   return -1;
 }
+
+int64_t layerNormAxis(int64_t rank) { return featureAxis(rank); }
 
 std::vector<int64_t> channelScaleShape(const std::vector<int64_t> &input) {
   if (input.size() == 4)
     return {input[1], 1, 1};
-  if (input.size() == 2)
-    return {input[1]};
+  if (input.size() == 2 || input.size() == 3)
+    return {input.back()};
   return {};
 }
 

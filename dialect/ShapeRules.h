@@ -17,14 +17,17 @@ constexpr int64_t kDynamicDim = -1;
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride,
                          int64_t pad, int64_t dilation = 1);
 
-/// The dimension a layer norm normalises over for an input of `rank`: the
-/// channels (1) of [N, C, H, W], the last dim of [N, D] (and of [N, T, D]
-/// once token tensors come); -1 for a rank the op does not take.
+/// The dimension that holds the features of a tensor of `rank`, the one
+/// dense, layernorm and channel_scale work on: the channels (1) of
+/// [N, C, H, W], the last dim of [N, D] and of a token tensor [N, T, D];
+/// -1 for any other rank.
+int64_t featureAxis(int64_t rank);
+/// The dimension a layer norm normalises over: featureAxis.
 int64_t layerNormAxis(int64_t rank);
 
 /// The shape of a channel_scale's scale for an input of `input` dims:
 /// [C, 1, 1] for [N, C, H, W] (broadcasting as PyTorch's x * s), [D] for
-/// [N, D]; empty for a rank the op does not take.
+/// [N, D] and [N, T, D]; empty for a rank the op does not take.
 std::vector<int64_t> channelScaleShape(const std::vector<int64_t> &input);
 
 } // namespace res

@@ -50,20 +50,26 @@ const std::map<std::string, std::vector<ParamSpec>> &signatures() {
     t["channel_scale"] = {{"init", constant(Scalar::ofReal(1e-6))}};
     t["global_avgpool"] = {{"keep", constant(Scalar::ofBool(false))}};
     t["dropout"] = {{"p", constant(Scalar::ofReal(0.5))}};
+    t["token"] = {{"index", nullptr}};
+    t["attention"] = {{"heads", nullptr},
+                      {"bias", constant(Scalar::ofBool(true))}};
     for (const char *none :
          {"relu", "gelu", "sigmoid", "tanh", "relu6", "hardsigmoid",
-          "hardswish", "silu", "identity", "flatten", "softmax"})
+          "hardswish", "silu", "identity", "flatten", "softmax", "tokens",
+          "class_token", "pos_embedding"})
       t[none] = {};
     return t;
   }();
   return table;
 }
 
+} // namespace
+
 /// Checked access to the bound arguments of one built-in call.
-class Args {
+class BuiltinArgs {
 public:
-  Args(const ast::Stmt &call, const std::vector<ParamSpec> &specs,
-       const Environment &env, ReportFn report)
+  BuiltinArgs(const ast::Stmt &call, const std::vector<ParamSpec> &specs,
+              const Environment &env, ReportFn report)
       : call(call), specs(specs), env(env), report(std::move(report)) {}
 
   llvm::SMLoc locOf(const std::string &name) const {
@@ -129,6 +135,8 @@ private:
   ReportFn report;
 };
 
+namespace {
+
 llvm::SmallVector<int64_t> dimsOf(Value v) {
   llvm::SmallVector<int64_t> dims;
   for (int64_t d : cast<RankedTensorType>(v.getType()).getShape())
@@ -150,7 +158,7 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
                              Environment{}, reporter());
   if (!bound)
     return failure();
-  Args args(call, specs, *bound, reporter());
+  BuiltinArgs args(call, specs, *bound, reporter());
   if (!countOp(call.loc))
     return failure();
 
@@ -163,9 +171,17 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
   auto needRank = [&](size_t rank, const char *shape) {
     if (in.size() == rank)
       return true;
+    // The two ways a Transformer's tensors meet an image's layers.
+    std::string hint =
+        in.size() == 3 && rank == 4
+            ? " (a tensor of tokens [N, T, D]: " + what + " works on images)"
+        : in.size() == 4 && rank == 3
+            ? "; use 'tokens' first to make [N, H*W, C] "
+              "tokens of it"
+            : "";
     error(call.loc, what + " needs a " + std::to_string(rank) + "-D input " +
                         shape + " but the current tensor is " +
-                        shapeText(x.getType()));
+                        shapeText(x.getType()) + hint);
     return false;
   };
   auto needChannels = [&](int64_t c) {
@@ -238,6 +254,14 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
       return failure();
     if (in.size() < 2) {
       error(call.loc, "bn needs a channel dimension");
+      return failure();
+    }
+    if (in.size() == 3) {
+      // BatchNorm1d would take T as the channels: rarely what is meant.
+      error(call.loc, "bn works on images [N, C, H, W] and vectors [N, D], "
+                      "not on tokens " +
+                          shapeText(x.getType()) +
+                          "; Transformers normalise tokens with layernorm");
       return failure();
     }
     if (!needChannels(in[1]))
@@ -350,22 +374,24 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
     auto bias = args.boolean("bias");
     if (!out || !bias)
       return failure();
-    // Per pixel on [N, C, H, W] (over C), as ConvNeXt uses it.
-    if (in.size() != 2 && in.size() != 4) {
-      error(call.loc, "dense needs [N, features] or [N, C, H, W] but the "
-                      "current tensor is " +
+    // Per token on [N, T, D], per pixel on [N, C, H, W] (over C), as
+    // ConvNeXt uses it.
+    const int64_t axis = featureAxis(int64_t(in.size()));
+    if (axis < 0) {
+      error(call.loc, "dense needs [N, features], [N, T, D] or [N, C, H, W] "
+                      "but the current tensor is " +
                           shapeText(x.getType()));
       return failure();
     }
-    if (!needChannels(in[1]))
+    if (!needChannels(in[axis]))
       return failure();
-    Value weight = param(b, call.loc, path + ".weight", {*out, in[1]});
+    Value weight = param(b, call.loc, path + ".weight", {*out, in[axis]});
     Value biasValue =
         *bias && weight ? param(b, call.loc, path + ".bias", {*out}) : Value();
     if (!weight || (*bias && !biasValue))
       return failure();
     SmallVector<int64_t> outDims(in.begin(), in.end());
-    outDims[1] = *out;
+    outDims[axis] = *out;
     flow.current =
         b.create<DenseOp>(at, tensorType(outDims), x, weight, biasValue, layer);
     return success();
@@ -394,11 +420,12 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
                                         x, b.getI64IntegerAttr(*factor), layer);
     return success();
   }
-  // [N, C, H, W] or [N, D]: the two ranks layernorm and channel_scale take.
+  // [N, C, H, W], [N, T, D] or [N, D]: the ranks layernorm and
+  // channel_scale take.
   auto needImageOrVector = [&]() {
     if (layerNormAxis(int64_t(in.size())) >= 0)
       return true;
-    error(call.loc, what + " needs [N, C, H, W] or [N, D], got " +
+    error(call.loc, what + " needs [N, C, H, W], [N, T, D] or [N, D], got " +
                         shapeText(x.getType()));
     return false;
   };
@@ -430,7 +457,8 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
                                     std::to_string(*init));
       return failure();
     }
-    if (!needImageOrVector() || !needChannels(in[1]))
+    if (!needImageOrVector() ||
+        !needChannels(in[featureAxis(int64_t(in.size()))]))
       return failure();
     // The scale is named by the statement itself, as PyTorch's layer scale
     // parameters (`gamma`, `layer_scale`) have no `.weight`.
@@ -444,6 +472,116 @@ LogicalResult Elaborator::emitBuiltin(const ast::Stmt &call,
   }
   if (what == "softmax") {
     flow.current = b.create<SoftmaxOp>(at, x.getType(), x, layer);
+    return success();
+  }
+  return emitTokenBuiltin(call, args, path, flow);
+}
+
+LogicalResult Elaborator::emitTokenBuiltin(const ast::Stmt &call,
+                                           BuiltinArgs &args,
+                                           const std::string &path,
+                                           Flow &flow) {
+  const std::string &what = call.callee;
+  Value x = flow.current;
+  auto in = dimsOf(x);
+  OpBuilder &b = flow.builder;
+  Location at = loc(call.loc);
+  StringAttr layer = b.getStringAttr(path);
+  if (what == "tokens") {
+    if (in.size() != 4) {
+      error(call.loc, "tokens needs an image [N, C, H, W] but the current "
+                      "tensor is " +
+                          shapeText(x.getType()));
+      return failure();
+    }
+    int64_t t = in[2] < 0 || in[3] < 0 ? kDynamicDim : in[2] * in[3];
+    if (t > (int64_t(1) << 31)) {
+      error(call.loc,
+            "tokens: " + std::to_string(t) + " tokens are more than 2^31");
+      return failure();
+    }
+    flow.current =
+        b.create<TokensOp>(at, tensorType({in[0], t, in[1]}), x, layer);
+    return success();
+  }
+  // Every other statement here works on [N, T, D] with T and D known (the
+  // parameters' shapes and the token index depend on them).
+  if (in.size() != 3) {
+    error(call.loc, what +
+                        " needs tokens [N, T, D] but the current tensor "
+                        "is " +
+                        shapeText(x.getType()) +
+                        (in.size() == 4 ? "; use 'tokens' first to make "
+                                          "[N, H*W, C] tokens of it"
+                                        : ""));
+    return failure();
+  }
+  if (in[1] < 0 || in[2] < 0) {
+    error(call.loc, what +
+                        " needs a known number of tokens and features, "
+                        "but the current tensor is " +
+                        shapeText(x.getType()));
+    return failure();
+  }
+  const int64_t t = in[1], d = in[2];
+  if (what == "class_token") {
+    // Named by the statement itself: torchvision's `class_token`.
+    Value token = param(b, call.loc, path, {1, 1, d});
+    if (!token)
+      return failure();
+    flow.current = b.create<ClassTokenOp>(at, tensorType({in[0], t + 1, d}), x,
+                                          token, layer);
+    return success();
+  }
+  if (what == "pos_embedding") {
+    Value e = param(b, call.loc, path, {1, t, d});
+    if (!e)
+      return failure();
+    flow.current = b.create<PosEmbeddingOp>(at, x.getType(), x, e, layer);
+    return success();
+  }
+  if (what == "token") {
+    auto index = args.integer("index", 0);
+    if (!index)
+      return failure();
+    if (*index >= t) {
+      error(args.locOf("index"), "token(" + std::to_string(*index) +
+                                     ") is out of range: the "
+                                     "current tensor " +
+                                     shapeText(x.getType()) + " has " +
+                                     std::to_string(t) + " tokens (0 to " +
+                                     std::to_string(t - 1) + ")");
+      return failure();
+    }
+    flow.current = b.create<TokenOp>(at, tensorType({in[0], d}), x,
+                                     b.getI64IntegerAttr(*index), layer);
+    return success();
+  }
+  if (what == "attention") {
+    auto heads = args.integer("heads", 1);
+    auto bias = args.boolean("bias");
+    if (!heads || !bias)
+      return failure();
+    if (d % *heads != 0) {
+      error(args.locOf("heads"), std::to_string(d) +
+                                     " features are not divisible by " +
+                                     std::to_string(*heads) + " heads");
+      return failure();
+    }
+    // nn.MultiheadAttention's state_dict keys.
+    Value inW = param(b, call.loc, path + ".in_proj_weight", {3 * d, d});
+    Value inB = *bias && inW
+                    ? param(b, call.loc, path + ".in_proj_bias", {3 * d})
+                    : Value();
+    Value outW = param(b, call.loc, path + ".out_proj.weight", {d, d});
+    Value outB = *bias && outW
+                     ? param(b, call.loc, path + ".out_proj.bias", {d})
+                     : Value();
+    if (!inW || !outW || (*bias && (!inB || !outB)))
+      return failure();
+    flow.current =
+        b.create<AttentionOp>(at, x.getType(), x, inW, inB, outW, outB,
+                              b.getI64IntegerAttr(*heads), layer);
     return success();
   }
   error(call.loc, "internal error: built-in '" + what + "' has no emitter");
@@ -484,14 +622,20 @@ LogicalResult Elaborator::saveOrCombine(const ast::Stmt &stmt, Scope &scope,
     // channels to 32 this way; docs/language.md, "Long skips"). Without
     // `pad` that is an error: it is more often a mistake than a design.
     bool sameRank = a.size() == s.size();
-    bool fewerChannels =
-        sameRank && a.size() >= 2 && a[1] >= 0 && s[1] >= 0 && s[1] < a[1];
+    // Tokens [N, T, D] have no channels to pad: their shapes must match.
+    bool fewerChannels = sameRank && a.size() >= 2 && a.size() != 3 &&
+                         a[1] >= 0 && s[1] >= 0 && s[1] < a[1];
     bool othersMatch = sameRank;
     for (size_t i = 0; othersMatch && i < a.size(); ++i)
       if (i != 1 && a[i] != s[i])
         othersMatch = false;
     if (!othersMatch || (a[1] != s[1] && !fewerChannels)) {
-      std::string why = othersMatch
+      std::string why = a.size() == 3 && s.size() == 3
+                            ? " (tokens " + std::to_string(a[1]) + " vs " +
+                                  std::to_string(s[1]) + " and features " +
+                                  std::to_string(a[2]) + " vs " +
+                                  std::to_string(s[2]) + ": they must match)"
+                        : othersMatch
                             ? " (channels " + std::to_string(a[1]) + " vs " +
                                   std::to_string(s[1]) +
                                   "; the saved tensor may have fewer channels, "
@@ -518,16 +662,20 @@ LogicalResult Elaborator::saveOrCombine(const ast::Stmt &stmt, Scope &scope,
                                               flow.current, saved, layer);
     return success();
   }
-  bool compatible = a.size() == s.size() && a.size() >= 2;
+  bool compatible = a.size() == s.size() && a.size() >= 2 && a.size() != 3;
   for (size_t i = 0; compatible && i < a.size(); ++i)
     if (i != 1 && a[i] != s[i])
       compatible = false;
   if (!compatible || a[1] < 0 || s[1] < 0) {
-    error(stmt.loc, "cannot concatenate '" + stmt.name + "' of shape " +
-                        shapeText(saved.getType()) +
-                        " to the current tensor of shape " +
-                        shapeText(flow.current.getType()) +
-                        " on channels: all other dimensions must match");
+    error(stmt.loc,
+          "cannot concatenate '" + stmt.name + "' of shape " +
+              shapeText(saved.getType()) + " to the current tensor of shape " +
+              shapeText(flow.current.getType()) +
+              (a.size() == 3 ? ": concat joins the channels of images [N, C, "
+                               "H, W] or the features of vectors [N, D], not "
+                               "tokens"
+                             : " on channels: all other dimensions must "
+                               "match"));
     return failure();
   }
   auto out = a;

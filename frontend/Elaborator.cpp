@@ -230,9 +230,10 @@ LogicalResult Elaborator::elaborateModel(const ast::Definition &model) {
     }
     dims.push_back(dim.size ? *dim.size : -1);
   }
-  if (dims.size() < 2 || dims.size() > 4 || dims.size() == 3) {
-    error(input.loc,
-          "input '" + input.name + "' must be [N, features] or [N, C, H, W]");
+  if (dims.size() < 2 || dims.size() > 4) {
+    error(input.loc, "input '" + input.name +
+                         "' must be [N, features], [N, T, D] (tokens) or "
+                         "[N, C, H, W]");
     return failure();
   }
   auto inType = tensorType(dims);
@@ -393,7 +394,8 @@ LogicalResult Elaborator::elaborateCall(const ast::Stmt &call,
                           "identity", "maxpool", "avgpool", "global_avgpool",
                           "flatten", "dense", "upsample", "softmax", "dropout"})
       consider(b);
-    for (const char *b : {"layernorm", "channel_scale"})
+    for (const char *b : {"layernorm", "channel_scale", "tokens", "class_token",
+                          "pos_embedding", "token", "attention"})
       consider(b);
     error(call.loc, "unknown statement or block '" + call.callee + "'" + hint);
     return failure();

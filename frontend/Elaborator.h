@@ -20,6 +20,8 @@
 namespace res {
 
 /// Statements allowed in one definition body; clauses are collected first.
+class BuiltinArgs;
+
 struct Clauses {
   const ast::Stmt *shortcut = nullptr;
   const ast::Stmt *after = nullptr;
@@ -88,6 +90,9 @@ private:
                                   const ast::Stmt &call,
                                   const std::string &path, Environment &env,
                                   Flow &flow);
+  /// The statements on tokens [N, T, D] (Transformers).
+  mlir::LogicalResult emitTokenBuiltin(const ast::Stmt &call, BuiltinArgs &args,
+                                       const std::string &path, Flow &flow);
   mlir::LogicalResult instantiateResidual(const ast::Definition &def,
                                           const ast::Stmt &call,
                                           const std::string &path,

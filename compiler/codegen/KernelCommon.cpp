@@ -223,6 +223,13 @@ HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
     return buildSoftmax(desc, target);
   case KernelKind::LayerNorm:
     return buildLayerNorm(desc, target);
+  case KernelKind::TokenView:
+  case KernelKind::ClassToken:
+  case KernelKind::PosEmbedding:
+  case KernelKind::TokenSelect:
+    return buildTokenKernel(desc, target);
+  case KernelKind::AttentionHeads:
+    return buildAttentionHeads(desc, target);
   case KernelKind::Upsample:
   case KernelKind::Concat:
   case KernelKind::Flatten:

@@ -52,6 +52,16 @@ const char *kindName(KernelKind kind) {
     return "to_internal";
   case KernelKind::FromInternal:
     return "from_internal";
+  case KernelKind::TokenView:
+    return "token_view";
+  case KernelKind::ClassToken:
+    return "class_token";
+  case KernelKind::PosEmbedding:
+    return "pos_embedding";
+  case KernelKind::TokenSelect:
+    return "token";
+  case KernelKind::AttentionHeads:
+    return "attention_heads";
   case KernelKind::ChannelMean:
     return "channel_mean";
   case KernelKind::ChannelVar:
@@ -176,7 +186,11 @@ std::string KernelDesc::key() const {
     os << (unbiased ? ":unbiased" : ":biased");
     break;
   case KernelKind::SliceChannels:
+  case KernelKind::TokenSelect:
     os << ":o" << offset;
+    break;
+  case KernelKind::AttentionHeads:
+    os << ":h" << groups;
     break;
   case KernelKind::ActivationGrad:
     os << ':' << stringifyActivation(act).str();
@@ -233,6 +247,11 @@ double KernelDesc::flopsPerSample() const {
     return 2.0 * double(result[0]) * double(operands[0].dims[0]);
   case KernelKind::DenseGradWeight:
     return 2.0 * double(result[0]) * double(result[1]);
+  case KernelKind::AttentionHeads: {
+    // q k^T and the weights times v: 2 T^2 D multiply-adds.
+    const double t = double(result[2]);
+    return 2.0 * 2.0 * t * t * double(result[0]);
+  }
   case KernelKind::LayerNorm:
     // Per element: the two sums (one add, a subtract and a multiply-add),
     // the normalisation (a subtract and a multiply), the affine's

@@ -82,6 +82,12 @@ enum class KernelKind {
   Flatten,       // input
   ToInternal,    // input in C order (model input) -> internal layout
   FromInternal,  // internal layout -> C order (model output)
+  // Tokens (TokenKernels.cpp); a token tensor [N, T, D] has dims [D, 1, T].
+  TokenView,      // input: the same floats under the result's dims
+  ClassToken,     // input, raw token [1, 1, D]
+  PosEmbedding,   // input, raw embedding [1, T, D]
+  TokenSelect,    // input [D, 1, T] -> [D]: token `offset`
+  AttentionHeads, // q, k, v [3D, 1, T] -> [D, 1, T]; `groups` heads
   // Training (GradKernels.cpp, ConvGradKernels.cpp). Unbatched operands and
   // results of these are run-time tensors in C order (Halide dims reversed):
   // per-channel statistics, weight gradients and the raw parameters.
@@ -133,6 +139,7 @@ struct KernelDesc {
   Dims result;
   // Window ops (conv and pools).
   Pair kernel{1, 1}, stride{1, 1}, padding{0, 0}, dilation{1, 1};
+  /// A conv's groups; the heads of AttentionHeads.
   int64_t groups = 1;
   /// A conv computed by Winograd's F(2x2, 3x3) (WinogradConvKernel.cpp):
   /// its weight operand is then the transformed 4x4 filter.
@@ -146,7 +153,8 @@ struct KernelDesc {
   int inPlaceOperand = -1;
   int64_t factor = 1; // upsample, upsample_grad
   /// Gradient ops and layer norm: epsilon (batch and layer norms), momentum
-  /// (lerp) or the factor of scale; the slice's first channel; channel_var's
+  /// (lerp) or the factor of scale; the slice's first channel and the
+  /// token TokenSelect takes (`offset`); channel_var's
   /// divisor; the activation of activation_grad.
   double real = 0.0;
   int64_t offset = 0;

@@ -49,6 +49,11 @@ HalideKernel buildElementwise(const KernelDesc &desc,
 HalideKernel buildDataMovement(const KernelDesc &desc,
                                const Halide::Target &target);
 HalideKernel buildSoftmax(const KernelDesc &desc, const Halide::Target &target);
+/// TokenView, ClassToken, PosEmbedding, TokenSelect (TokenKernels.cpp).
+HalideKernel buildTokenKernel(const KernelDesc &desc,
+                              const Halide::Target &target);
+HalideKernel buildAttentionHeads(const KernelDesc &desc,
+                                 const Halide::Target &target);
 /// Layer norm over the innermost internal dim and its two gradients
 /// (NormKernels.cpp).
 HalideKernel buildLayerNorm(const KernelDesc &desc,

@@ -54,6 +54,10 @@ private:
   LogicalResult lowerGrad(Operation *op, std::vector<Step> &steps);
 
   FailureOr<Dims> dims(Value v, Operation *at);
+  /// A TokenView step from slot `from` to a new activation slot of dims
+  /// `to` (the caller's [N, T, D] and the [D, 1, T] view); returns it.
+  int tokenView(int from, const Dims &to, Location loc,
+                const std::string &layer);
   FailureOr<int> activation(Value v, Operation *user);
   FailureOr<std::string> paramName(Value v, Operation *user, StringRef what);
   std::optional<BatchNormRef> batchNormRef(BatchNormOp bn);
@@ -105,7 +109,46 @@ FailureOr<Dims> Lowerer::dims(Value v, Operation *at) {
              << v.getType();
     d.push_back(type.getDimSize(i));
   }
+  // Tokens [N, T, D] are computed as images of D channels, 1 row and T
+  // columns: the same memory (TokenKernels.cpp), and every kernel that
+  // works per pixel over channels works per token over features.
+  if (d.size() == 2 && type.getRank() == 3)
+    return Dims{d[1], 1, d[0]};
   return d;
+}
+
+/// Whether `v` is a token tensor [N, T, D].
+static bool isTokens(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.getRank() == 3;
+}
+
+/// res.attention as the Halide backend computes it: its input projection
+/// and its output projection are dense layers (the fast 1x1 convolution,
+/// into whose epilogue the residual add after it fuses), the heads between
+/// them res.attention_heads. Rewrites `fn` in place.
+static void splitAttention(func::FuncOp fn) {
+  SmallVector<AttentionOp> found;
+  fn.walk([&](AttentionOp a) { found.push_back(a); });
+  for (AttentionOp a : found) {
+    OpBuilder b(a);
+    auto type = cast<RankedTensorType>(a.getType());
+    SmallVector<int64_t> qkvShape(type.getShape());
+    qkvShape[2] *= 3;
+    auto qkvType = RankedTensorType::get(qkvShape, type.getElementType());
+    std::string layer = a.getLayer() ? a.getLayer()->str() : "attention";
+    auto in =
+        b.create<DenseOp>(a.getLoc(), qkvType, a.getInput(), a.getInWeight(),
+                          a.getInBias(), b.getStringAttr(layer + ".in_proj"));
+    auto heads = b.create<AttentionHeadsOp>(a.getLoc(), type, in.getResult(),
+                                            a.getHeadsAttr(),
+                                            b.getStringAttr(layer + ".heads"));
+    auto out =
+        b.create<DenseOp>(a.getLoc(), type, heads.getResult(), a.getOutWeight(),
+                          a.getOutBias(), b.getStringAttr(layer + ".out_proj"));
+    a.getResult().replaceAllUsesWith(out.getResult());
+    a.erase();
+  }
 }
 
 FailureOr<int> Lowerer::activation(Value v, Operation *user) {
@@ -503,7 +546,7 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
                          operands, steps);
       })
       .Case([&](DenseOp d) -> LogicalResult {
-        if (cast<RankedTensorType>(d.getInput().getType()).getRank() == 4)
+        if (cast<RankedTensorType>(d.getInput().getType()).getRank() != 2)
           return lowerConv(op, d.getInput(), d.getWeight(), d.getBias(), {}, {},
                            steps);
         auto in = operand(d.getInput());
@@ -633,8 +676,48 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
         p.desc.padding = {pool.getPadding()[0], pool.getPadding()[1]};
         return emit(p, steps);
       })
+      .Case([&](TokensOp t) -> LogicalResult {
+        auto in = operand(t.getInput());
+        if (failed(in))
+          return failure();
+        Pending p = start(KernelKind::TokenView, op, {*in});
+        return emit(p, steps);
+      })
+      .Case<ClassTokenOp, PosEmbeddingOp>([&](auto o) -> LogicalResult {
+        auto in = operand(o.getInput());
+        auto param = rawParam(o->getOperand(1), op, "learned tokens");
+        if (failed(in) || failed(param))
+          return failure();
+        Pending p = start(isa<ClassTokenOp>(op) ? KernelKind::ClassToken
+                                                : KernelKind::PosEmbedding,
+                          op, {*in, *param});
+        return emit(p, steps);
+      })
+      .Case([&](TokenOp t) -> LogicalResult {
+        auto in = operand(t.getInput());
+        if (failed(in))
+          return failure();
+        Pending p = start(KernelKind::TokenSelect, op, {*in});
+        p.desc.offset = t.getIndex();
+        return emit(p, steps);
+      })
+      .Case([&](AttentionHeadsOp a) -> LogicalResult {
+        auto in = operand(a.getInput());
+        if (failed(in))
+          return failure();
+        Pending p = start(KernelKind::AttentionHeads, op, {*in});
+        p.desc.groups = a.getHeads();
+        return emit(p, steps);
+      })
       .Case<GlobalAvgPoolOp, SoftmaxOp, FlattenOp>(
           [&](auto o) -> LogicalResult {
+            // Their kernels read C order over the logical dims, which a
+            // token tensor's [D, 1, T] view does not have.
+            if (isTokens(o.getInput()))
+              return op->emitOpError("on tokens [N, T, D] is not supported "
+                                     "by the Halide backend yet; run it on "
+                                     "the reference interpreter "
+                                     "(resc run --interpret)");
             auto in = operand(o.getInput());
             if (failed(in))
               return failure();
@@ -1057,10 +1140,33 @@ LogicalResult Lowerer::lowerGrad(Operation *op, std::vector<Step> &steps) {
   return emitCall(desc, operands, op->getResult(0), op, steps);
 }
 
+int Lowerer::tokenView(int from, const Dims &to, Location loc,
+                       const std::string &layer) {
+  KernelDesc desc;
+  desc.kind = KernelKind::TokenView;
+  Operand o;
+  o.dims = plan.slots[from].dims;
+  desc.operands = {o};
+  desc.result = to;
+  Slot act;
+  act.kind = Slot::Activation;
+  act.dims = to;
+  int a = plan.addSlot(act);
+  Step step;
+  step.kernel = kernelId(desc);
+  step.operands = {from};
+  step.result = a;
+  step.loc = loc;
+  step.layer = layer;
+  plan.steps.push_back(step);
+  return a;
+}
+
 LogicalResult Lowerer::run() {
   if (fn.isExternal() || !fn.getBody().hasOneBlock())
     return fn.emitError("the Halide backend compiles single-block functions "
                         "with a body");
+  splitAttention(fn);
   Block &entry = fn.getBody().front();
   for (BlockArgument arg : entry.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
@@ -1084,12 +1190,18 @@ LogicalResult Lowerer::run() {
     auto d = dims(arg, fn);
     if (failed(d))
       return failure();
+    const bool tokens = isTokens(arg);
     Slot input;
     input.kind = Slot::Input;
-    input.dims = *d;
+    // The caller's [N, T, D], in C order: also the internal layout.
+    input.dims = tokens ? Dims{(*d)[2], (*d)[0]} : *d;
     input.index = int(arg.getArgNumber());
     int s = plan.addSlot(input);
     plan.inputs.push_back(s);
+    if (tokens) {
+      slotOf[arg] = tokenView(s, *d, fn.getLoc(), "input");
+      continue;
+    }
     if (d->size() != 3) {
       // C order is the internal layout: read the caller's buffer directly.
       slotOf[arg] = s;
@@ -1131,6 +1243,11 @@ LogicalResult Lowerer::run() {
     auto d = batched ? dims(v, ret) : unbatchedDims(v, ret);
     if (failed(d))
       return failure();
+    if (batched && isTokens(v)) {
+      // Back from the [D, 1, T] view to the caller's [N, T, D].
+      d = Dims{(*d)[2], (*d)[0]};
+      s = tokenView(*s, *d, ret.getLoc(), "output");
+    }
     KernelDesc desc;
     desc.kind = KernelKind::FromInternal;
     Operand o;

@@ -345,6 +345,28 @@ private:
                  "], 1)");
       return true;
     }
+    if (auto tok = dyn_cast<res::TokensOp>(op)) {
+      assign(op, indent, name(tok.getInput()) + ".flatten(2).transpose(1, 2)");
+      return true;
+    }
+    if (auto ct = dyn_cast<res::ClassTokenOp>(op)) {
+      std::string x = name(ct.getInput());
+      assign(op, indent,
+             "torch.cat([" + name(ct.getToken()) + ".expand(" + x +
+                 ".shape[0], -1, -1), " + x + "], dim=1)");
+      return true;
+    }
+    if (auto pe = dyn_cast<res::PosEmbeddingOp>(op)) {
+      assign(op, indent, name(pe.getInput()) + " + " + name(pe.getEmbedding()));
+      return true;
+    }
+    if (auto t = dyn_cast<res::TokenOp>(op)) {
+      assign(op, indent,
+             name(t.getInput()) + "[:, " + std::to_string(t.getIndex()) + "]");
+      return true;
+    }
+    if (auto attn = dyn_cast<res::AttentionOp>(op))
+      return emitAttention(attn, indent);
     if (auto softmax = dyn_cast<res::SoftmaxOp>(op)) {
       assign(op, indent, "torch.softmax(" + name(softmax.getInput()) + ", -1)");
       return true;
@@ -355,6 +377,23 @@ private:
       return emitRepeat(repeat, indent);
     op->emitError() << "'" << op->getName() << "' has no PyTorch translation";
     return false;
+  }
+
+  // nn.MultiheadAttention's own functional form (sequence-first, hence the
+  // transposes), so the export is PyTorch's arithmetic, not a copy of ours.
+  bool emitAttention(res::AttentionOp attn, int indent) {
+    std::string x = name(attn.getInput()) + ".transpose(0, 1)";
+    auto type = cast<RankedTensorType>(attn.getType());
+    auto optional = [&](Value v) { return v ? name(v) : std::string("None"); };
+    assign(attn, indent,
+           "F.multi_head_attention_forward(" + x + ", " + x + ", " + x + ", " +
+               std::to_string(type.getDimSize(2)) + ", " +
+               std::to_string(attn.getHeads()) + ", " +
+               name(attn.getInWeight()) + ", " + optional(attn.getInBias()) +
+               ", None, None, False, 0.0, " + name(attn.getOutWeight()) + ", " +
+               optional(attn.getOutBias()) +
+               ", training=False, need_weights=False)[0].transpose(0, 1)");
+    return true;
   }
 
   bool emitAdd(res::AddOp add, int indent) {

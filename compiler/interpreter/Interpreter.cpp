@@ -5,6 +5,7 @@
 #include "compiler/interpreter/Interpreter.h"
 #include "compiler/interpreter/GradOps.h"
 #include "compiler/interpreter/Kernels.h"
+#include "compiler/interpreter/TokenKernels.h"
 
 #include "dialect/ResDialect.h"
 
@@ -437,6 +438,31 @@ LogicalResult Interpreter::runOp(Operation *op) {
           })
           .Case([&](SoftmaxOp s) -> FailureOr<bool> {
             return kernels::softmax(get(s.getInput()), out, error);
+          })
+          .Case([&](TokensOp t) -> FailureOr<bool> {
+            return kernels::tokens(get(t.getInput()), out, error);
+          })
+          .Case([&](ClassTokenOp c) -> FailureOr<bool> {
+            return kernels::classToken(get(c.getInput()), get(c.getToken()),
+                                       out, error);
+          })
+          .Case([&](PosEmbeddingOp e) -> FailureOr<bool> {
+            return kernels::posEmbedding(get(e.getInput()),
+                                         get(e.getEmbedding()), out, error);
+          })
+          .Case([&](TokenOp t) -> FailureOr<bool> {
+            return kernels::token(get(t.getInput()), t.getIndex(), out, error);
+          })
+          .Case([&](AttentionHeadsOp a) -> FailureOr<bool> {
+            return kernels::attentionHeads(get(a.getInput()), a.getHeads(), out,
+                                           error);
+          })
+          .Case([&](AttentionOp a) -> FailureOr<bool> {
+            kernels::AttentionParams p{
+                &get(a.getInWeight()), getOptional(a.getInBias()),
+                &get(a.getOutWeight()), getOptional(a.getOutBias()),
+                a.getHeads()};
+            return kernels::attention(get(a.getInput()), p, out, error);
           })
           .Case<ResidualOp, RepeatOp>([&](auto structural) -> FailureOr<bool> {
             FailureOr<TensorPtr> t = failure();

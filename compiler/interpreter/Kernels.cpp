@@ -524,7 +524,8 @@ bool normLayout(const Tensor &x, FeatureLayout &layout, std::string &error) {
   if (!wellFormed(x, "input", error))
     return false;
   if (layerNormAxis(x.rank()) < 0) {
-    error = "input must be [N, C, H, W] or [N, D], got " + str(x.shape);
+    error =
+        "input must be [N, C, H, W], [N, T, D] or [N, D], got " + str(x.shape);
     return false;
   }
   return featureLayout(x, "input", layout, error);

@@ -91,7 +91,7 @@ bool featureLayout(const resc::Tensor &x, const char *what,
                    FeatureLayout &layout, std::string &error);
 
 /// The same for the ops whose ranks are those of layerNormAxis (layer norm,
-/// channel scale): [N, C, H, W] or [N, D].
+/// channel scale): [N, C, H, W], [N, T, D] or [N, D].
 bool normLayout(const resc::Tensor &x, FeatureLayout &layout,
                 std::string &error);
 

@@ -96,7 +96,10 @@ double LipschitzAnalysis::weightNorm(Value weight, int64_t groups) {
 double LipschitzAnalysis::opBound(Operation *op) {
   // Dividing by each position's standard deviation has no finite global
   // bound: near a constant position the slope is about 1 / sqrt(epsilon).
-  if (isa<LayerNormOp>(op)) {
+  // Attention has none either: its softmax weights depend on the input, so
+  // the output moves with the tokens' products, not linearly in them (Kim et
+  // al. 2021, "The Lipschitz constant of self-attention").
+  if (isa<LayerNormOp, AttentionOp>(op)) {
     if (unboundable)
       unboundable->push_back(layerName(op));
     return kInf;
@@ -149,8 +152,10 @@ double LipschitzAnalysis::opBound(Operation *op) {
             return 1 / std::sqrt(double(t.getDimSize(2) * t.getDimSize(3)));
           })
           .Case([&](UpsampleOp up) { return double(up.getFactor()); })
-          .Case<FlattenOp, ReshapeOp, SoftmaxOp>(
-              [](Operation *) { return 1.0; })
+          // Moving or selecting elements, or adding constants, moves no
+          // output further than its input.
+          .Case<FlattenOp, ReshapeOp, SoftmaxOp, TokensOp, TokenOp,
+                ClassTokenOp, PosEmbeddingOp>([](Operation *) { return 1.0; })
           .Default([](Operation *) { return kInf; });
   if (std::isinf(bound) && unknown)
     unknown->push_back(layerName(op));

@@ -176,6 +176,15 @@ bool mapsZeroToZero(Region &region, std::string *why) {
             })
             // Softmax of 0 is uniform, not 0.
             .Case([&](SoftmaxOp) { return false; })
+            // They add learned tokens and embeddings.
+            .Case<ClassTokenOp, PosEmbeddingOp>(
+                [](Operation *) { return false; })
+            // Zero tokens attend uniformly to v = in_bias's third part,
+            // which the output projection maps to W_out b_v + b_out.
+            .Case([&](AttentionOp attn) {
+              return hasZeroBias(attn.getInBias()) &&
+                     hasZeroBias(attn.getOutBias());
+            })
             .Default([](Operation *) { return true; });
     if (!ok) {
       if (why && why->empty())

@@ -32,6 +32,8 @@ const char *roleName(ParamRole role) {
     return "batch_norm running_var";
   case ParamRole::LayerScale:
     return "channel_scale scale";
+  case ParamRole::Embedding:
+    return "token embedding";
   case ParamRole::Unused:
     return "unused";
   }
@@ -65,6 +67,15 @@ static ParamRole roleOfOperand(Operation *user, unsigned index) {
   } else if (isa<ChannelScaleOp>(user)) {
     if (index == 1)
       return ParamRole::LayerScale;
+  } else if (isa<ClassTokenOp, PosEmbeddingOp>(user)) {
+    if (index == 1)
+      return ParamRole::Embedding;
+  } else if (auto attn = dyn_cast<AttentionOp>(user)) {
+    Value operand = user->getOperand(index);
+    if (operand == attn.getInWeight() || operand == attn.getOutWeight())
+      return ParamRole::DenseWeight;
+    if (operand == attn.getInBias() || operand == attn.getOutBias())
+      return ParamRole::Bias;
   } else if (auto fold = dyn_cast<FoldBatchNormParamsOp>(user)) {
     // res-fold-bn's run-time folding reads the layer's weight and bias and
     // the norm's four parameters: seeded as the model as written seeds them
@@ -148,6 +159,11 @@ resc::Tensor initParam(const std::string &name,
     break;
   case ParamRole::LayerScale:
     std::fill(tensor.data.begin(), tensor.data.end(), float(fill));
+    break;
+  case ParamRole::Embedding:
+    // As torchvision's pos_embedding; its class token starts at zeros,
+    // which would hide it from every test of seeded weights.
+    fillNormal(tensor, seed, name, 0.02);
     break;
   case ParamRole::Bias:
   case ParamRole::NormBias:

@@ -23,13 +23,14 @@ namespace res {
 /// What a parameter is, decided from the operand it feeds.
 enum class ParamRole {
   ConvWeight,  // res.conv2d operand 1
-  DenseWeight, // res.dense operand 1
-  Bias,        // res.conv2d / res.dense operand 2
+  DenseWeight, // res.dense operand 1, res.attention's weights
+  Bias,        // res.conv2d / res.dense operand 2, res.attention's biases
   NormWeight,  // res.batch_norm, res.layer_norm operand 1
   NormBias,    // res.batch_norm, res.layer_norm operand 2
   RunningMean, // res.batch_norm operand 3
   RunningVar,  // res.batch_norm operand 4
   LayerScale,  // res.channel_scale operand 1: the op's `init` everywhere
+  Embedding,   // res.class_token, res.pos_embedding operand 1: N(0, 0.02)
   Unused,      // read by no op above: the fallback rule applies
 };
 

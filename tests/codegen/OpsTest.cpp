@@ -372,3 +372,31 @@ TEST(CodegenOps, ModelInputsOfManyChannels) {
 }
 
 } // namespace
+
+// Tokens [N, T, D] are computed as [D, 1, T] images (Lowering.cpp): the
+// views at the model's boundary, the class token, the position embedding,
+// token(i), and dense layers and layer norms per token through the image
+// kernels.
+TEST(CodegenOps, TokenOps) {
+  check("8, 3, 5", "tokens; class_token as cls; pos_embedding as pos; "
+                   "layernorm as ln; token(0); dense(4) as fc");
+  check("8, 3, 5", "tokens; pos_embedding as pos; token(14)");
+  // A token input and a token output; 13 features: not a vector's multiple.
+  check("6, 13", "dense(9) as fc; gelu; channel_scale as ls; "
+                 "layernorm(eps = 1e-6) as ln");
+}
+
+// Attention: its projections are dense layers, its heads one kernel run in
+// blocks of queries; the residual add after it fuses into the output
+// projection. Heads of 2, 4 and 64 features, sequences shorter and longer
+// than a block and not multiples of it, with and without biases.
+TEST(CodegenOps, Attention) {
+  checkSchedule(model("13, 12", "residual { layernorm as ln; attention(3) as "
+                                "attn }; residual { layernorm as ln2; "
+                                "dense(20) as d1; gelu; dense(12) as d2 }"),
+                "attention_heads: 8 queries per task");
+  check("5, 10", "attention(5, bias = false) as attn");
+  check("3, 64", "attention(1) as attn; token(2)");
+  check("3, 4, 5", "conv(128, 1) as c; tokens; class_token as cls; "
+                   "attention(2) as attn; token(0)");
+}

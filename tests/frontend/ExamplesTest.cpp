@@ -52,7 +52,8 @@ TEST(Examples, TorchvisionParameterCounts) {
                  Case{"mobilenet_v2.res", 3504872, 262},
                  Case{"mobilenet_v3_small.res", 2542856, 210},
                  Case{"efficientnet_b0.res", 5288548, 311},
-                 Case{"convnext_tiny.res", 28589128, 182}}) {
+                 Case{"convnext_tiny.res", 28589128, 182},
+                 Case{"vit_b_16.res", 86567656, 152}}) {
     Compiled c = compileFile(kExamples + "/" + k.file);
     ASSERT_TRUE(c.ok()) << c.diagnostics;
     EXPECT_EQ(trainableCount(c), k.params) << k.file;

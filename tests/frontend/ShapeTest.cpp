@@ -164,3 +164,37 @@ TEST(Shapes, DynamicSpatialSizesStillSelectTheShortcut) {
             std::string::npos)
       << bad.diagnostics;
 }
+
+// Tokens [N, T, D]: an image becomes H*W tokens of C features, the class
+// token adds one, token(i) takes one out; layers on features work per
+// token. Parameters carry torchvision's and nn.MultiheadAttention's names.
+TEST(Shapes, Tokens) {
+  EXPECT_EQ(outputShape("[N, 8, 4, 6]", "tokens"), (Shape{-1, 24, 8}));
+  EXPECT_EQ(outputShape("[N, 8, 4, 6]", "tokens; class_token"),
+            (Shape{-1, 25, 8}));
+  EXPECT_EQ(outputShape("[N, 8, 4, 6]", "tokens; token(23)"), (Shape{-1, 8}));
+  EXPECT_EQ(outputShape("[N, 5, 12]", "layernorm; dense(20); attention(4)"),
+            (Shape{-1, 5, 20}));
+  EXPECT_EQ(outputShape("[N, 5, 12]", "channel_scale; save a; gelu; add a"),
+            (Shape{-1, 5, 12}));
+  Compiled c = compile("model m {\n  input x: f32[N, 3, 8, 8]\n"
+                       "  conv(12, 4, stride = 4, pad = 0) as proj\n"
+                       "  tokens\n  class_token as cls\n"
+                       "  pos_embedding as enc.pos\n"
+                       "  layernorm as ln\n  attention(3) as attn\n"
+                       "  attention(2, bias = false) as plain\n"
+                       "  channel_scale as ls\n  token(0)\n}\n");
+  ASSERT_TRUE(c.ok()) << c.diagnostics;
+  auto params = c.params();
+  EXPECT_EQ(params["cls"], (Shape{1, 1, 12}));
+  EXPECT_EQ(params["enc.pos"], (Shape{1, 5, 12}));
+  EXPECT_EQ(params["ln.weight"], (Shape{12}));
+  EXPECT_EQ(params["attn.in_proj_weight"], (Shape{36, 12}));
+  EXPECT_EQ(params["attn.in_proj_bias"], (Shape{36}));
+  EXPECT_EQ(params["attn.out_proj.weight"], (Shape{12, 12}));
+  EXPECT_EQ(params["attn.out_proj.bias"], (Shape{12}));
+  EXPECT_EQ(params["plain.in_proj_weight"], (Shape{36, 12}));
+  EXPECT_EQ(params.count("plain.in_proj_bias"), 0u);
+  EXPECT_EQ(params.count("plain.out_proj.bias"), 0u);
+  EXPECT_EQ(params["ls"], (Shape{12}));
+}

@@ -390,10 +390,10 @@ namespace {
 TEST(GradKernelsErrorsTest, LayerNormGrad) {
   expectRefused(
       [](Tensor &o, std::string &e) {
-        return k::layerNormGrad(Tensor({2, 3, 4}), Tensor({2, 3, 4}), nullptr,
-                                1e-5, o, e);
+        return k::layerNormGrad(Tensor({2, 3, 4, 1, 1}),
+                                Tensor({2, 3, 4, 1, 1}), nullptr, 1e-5, o, e);
       },
-      {"input must be [N, C, H, W] or [N, D], got [2, 3, 4]"});
+      {"input must be [N, C, H, W], [N, T, D] or [N, D], got [2, 3, 4, 1, 1]"});
   expectRefused(
       [](Tensor &o, std::string &e) {
         return k::layerNormGrad(Tensor({2, 4}), Tensor({2, 3}), nullptr, 1e-5,

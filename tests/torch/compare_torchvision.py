@@ -1,7 +1,8 @@
 """Runs torchvision's models and resc's examples of them on the same weights
 and input: torchvision's random initialisation, with batch-norm weights and
-running statistics, layer-norm weights and ConvNeXt's layer scales drawn away
-from their defaults so that every parameter matters, saved as a state_dict
+running statistics, layer-norm weights, ConvNeXt's layer scales and a Vision
+Transformer's class token and head drawn away from their defaults so that
+every parameter matters, saved as a state_dict
 in safetensors (num_batches_tracked included, as a checkpoint has it) and
 loaded with `resc run --weights`. The outputs
 must agree within 1e-4 relative to the largest logit. resc's AOT libraries
@@ -69,6 +70,10 @@ def randomise_norms(model, gen):
         for name, p in model.named_parameters():
             if name.endswith("layer_scale"):
                 p.copy_(torch.rand(p.shape, generator=gen) * 0.5 + 0.25)
+            # A Vision Transformer's class token and head start at zero,
+            # which would hide them: the output would not depend on them.
+            if name == "class_token" or name.startswith("heads."):
+                p.copy_(torch.randn(p.shape, generator=gen) * 0.02)
 
 
 def compare(binary, work, examples, name):

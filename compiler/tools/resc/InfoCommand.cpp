@@ -8,6 +8,7 @@
 
 #include "compiler/weights/ParamBinding.h"
 #include "dialect/ResDialect.h"
+#include "dialect/ShapeRules.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -117,6 +118,10 @@ std::string describe(Operation *op) {
                                         pool.getKernel()[1], pool.getStride());
   if (auto up = dyn_cast<res::UpsampleOp>(op))
     return "upsample x" + std::to_string(up.getFactor());
+  if (auto attn = dyn_cast<res::AttentionOp>(op))
+    return "attention h" + std::to_string(attn.getHeads());
+  if (auto tok = dyn_cast<res::TokenOp>(op))
+    return "token " + std::to_string(tok.getIndex());
   if (auto block = dyn_cast<res::ResidualOp>(op)) {
     std::string s = "residual";
     if (auto after = block.getAfter())
@@ -260,14 +265,27 @@ private:
     } else if (auto dense = dyn_cast<res::DenseOp>(op)) {
       auto w = typeDims(dense.getWeight().getType());
       cost.macs = satMul(w[0], w[1]);
-      // Per pixel on [N, C, H, W]: once for each of the H*W pixels.
+      // Per pixel on [N, C, H, W], per token on [N, T, D]: once for each
+      // position (every dim but the batch and the features).
       auto out = typeDims(dense.getType());
-      for (size_t d = 2; d < out.size(); ++d) {
+      const size_t features = size_t(res::featureAxis(int64_t(out.size())));
+      for (size_t d = 1; d < out.size(); ++d) {
+        if (d == features)
+          continue;
         if (out[d] < 0)
           cost.known = false;
         else
           cost.macs = satMul(cost.macs, out[d]);
       }
+    } else if (auto attn = dyn_cast<res::AttentionOp>(op)) {
+      // The four projections (q, k, v, output: 4 T D^2) and, per head,
+      // q k^T and the probabilities times v (2 T^2 D over all heads).
+      auto in = typeDims(attn.getType());
+      if (in[1] < 0)
+        cost.known = false;
+      else
+        cost.macs =
+            satMul(satMul(in[1], in[2]), satMul(4, in[2]) + satMul(2, in[1]));
     }
     return cost;
   }
@@ -392,7 +410,7 @@ int runInfo(const CommonOptions &common, const InfoOptions &options) {
      << " (batch-norm running statistics, not trained)\n";
   os << "multiply-adds         " << (total.known ? "" : "at least ")
      << llvm::format("%.3f G ", macs / 1e9) << per << " (" << countString(macs)
-     << ", convolutions and dense layers)\n";
+     << ", convolutions, dense layers and attention)\n";
   if (!total.known)
     os << "  (layers marked ? have a dynamic spatial size; their "
           "multiply-adds are not counted)\n";

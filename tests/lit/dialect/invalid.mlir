@@ -105,10 +105,10 @@ func.func @dense_per_pixel(%x: tensor<?x4x3x3xf32>, %w: tensor<6x4xf32>) -> tens
 
 // -----
 
-func.func @dense_rank(%x: tensor<?x4x3xf32>, %w: tensor<6x4xf32>) -> tensor<?x6x3xf32> {
-  // expected-error@+1 {{input must be [N, D] or [N, C, H, W], got [?, 4, 3]}}
-  %0 = res.dense %x, %w : (tensor<?x4x3xf32>, tensor<6x4xf32>) -> tensor<?x6x3xf32>
-  return %0 : tensor<?x6x3xf32>
+func.func @dense_rank(%x: tensor<?x4x3x2x1xf32>, %w: tensor<6x4xf32>) -> tensor<?x6x3x2x1xf32> {
+  // expected-error@+1 {{input must be [N, D], [N, T, D] or [N, C, H, W], got [?, 4, 3, 2, 1]}}
+  %0 = res.dense %x, %w : (tensor<?x4x3x2x1xf32>, tensor<6x4xf32>) -> tensor<?x6x3x2x1xf32>
+  return %0 : tensor<?x6x3x2x1xf32>
 }
 
 // -----
@@ -222,10 +222,10 @@ res.param @dyn : tensor<?xf32>
 
 // -----
 
-func.func @layer_norm_rank(%x: tensor<?x4x8xf32>) -> tensor<?x4x8xf32> {
-  // expected-error@+1 {{input must be [N, C, H, W] or [N, D], got [?, 4, 8]}}
-  %0 = res.layer_norm %x {epsilon = 1.0e-5 : f64} : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
-  return %0 : tensor<?x4x8xf32>
+func.func @layer_norm_rank(%x: tensor<?x4x8x2x1xf32>) -> tensor<?x4x8x2x1xf32> {
+  // expected-error@+1 {{input must be [N, C, H, W], [N, T, D] or [N, D], got [?, 4, 8, 2, 1]}}
+  %0 = res.layer_norm %x {epsilon = 1.0e-5 : f64} : (tensor<?x4x8x2x1xf32>) -> tensor<?x4x8x2x1xf32>
+  return %0 : tensor<?x4x8x2x1xf32>
 }
 
 // -----
@@ -266,4 +266,60 @@ func.func @channel_scale_init(%x: tensor<?x4xf32>, %s: tensor<4xf32>) -> tensor<
   // expected-error@+1 {{init must be finite}}
   %0 = res.channel_scale %x, %s {init = 0x7FF0000000000000 : f64} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @attention_heads_divide(%x: tensor<?x4x10xf32>, %wi: tensor<30x10xf32>, %wo: tensor<10x10xf32>) -> tensor<?x4x10xf32> {
+  // expected-error@+1 {{10 features are not divisible by 3 heads}}
+  %0 = res.attention %x, in(%wi), out(%wo) {heads = 3} : (tensor<?x4x10xf32>, tensor<30x10xf32>, tensor<10x10xf32>) -> tensor<?x4x10xf32>
+  return %0 : tensor<?x4x10xf32>
+}
+
+// -----
+
+func.func @attention_weight(%x: tensor<?x4x10xf32>, %wi: tensor<20x10xf32>, %wo: tensor<10x10xf32>) -> tensor<?x4x10xf32> {
+  // expected-error@+1 {{in_weight must be [30, 10], got [20, 10]}}
+  %0 = res.attention %x, in(%wi), out(%wo) {heads = 2} : (tensor<?x4x10xf32>, tensor<20x10xf32>, tensor<10x10xf32>) -> tensor<?x4x10xf32>
+  return %0 : tensor<?x4x10xf32>
+}
+
+// -----
+
+func.func @attention_one_bias(%x: tensor<?x4x10xf32>, %wi: tensor<30x10xf32>, %bi: tensor<30xf32>, %wo: tensor<10x10xf32>) -> tensor<?x4x10xf32> {
+  // expected-error@+1 {{in_bias and out_bias must be both given or both absent}}
+  %0 = res.attention %x, in(%wi, %bi), out(%wo) {heads = 2} : (tensor<?x4x10xf32>, tensor<30x10xf32>, tensor<30xf32>, tensor<10x10xf32>) -> tensor<?x4x10xf32>
+  return %0 : tensor<?x4x10xf32>
+}
+
+// -----
+
+func.func @token_range(%x: tensor<?x4x10xf32>) -> tensor<?x10xf32> {
+  // expected-error@+1 {{token 4 is out of range for [?, 4, 10]}}
+  %0 = res.token %x {index = 4} : (tensor<?x4x10xf32>) -> tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}
+
+// -----
+
+func.func @pos_embedding_tokens(%x: tensor<?x4x10xf32>, %e: tensor<1x5x10xf32>) -> tensor<?x4x10xf32> {
+  // expected-error@+1 {{embedding must be [1, 4, 10] for an input of [?, 4, 10], got [1, 5, 10]}}
+  %0 = res.pos_embedding %x, %e : (tensor<?x4x10xf32>, tensor<1x5x10xf32>) -> tensor<?x4x10xf32>
+  return %0 : tensor<?x4x10xf32>
+}
+
+// -----
+
+func.func @class_token_shape(%x: tensor<?x4x10xf32>, %t: tensor<1x1x8xf32>) -> tensor<?x5x10xf32> {
+  // expected-error@+1 {{token must be [1, 1, 10] for an input of [?, 4, 10], got [1, 1, 8]}}
+  %0 = res.class_token %x, %t : (tensor<?x4x10xf32>, tensor<1x1x8xf32>) -> tensor<?x5x10xf32>
+  return %0 : tensor<?x5x10xf32>
+}
+
+// -----
+
+func.func @tokens_shape(%x: tensor<?x8x2x3xf32>) -> tensor<?x8x6xf32> {
+  // expected-error@+1 {{result shape [?, 8, 6] does not match the expected [?, 6, 8]}}
+  %0 = res.tokens %x : (tensor<?x8x2x3xf32>) -> tensor<?x8x6xf32>
+  return %0 : tensor<?x8x6xf32>
 }

@@ -96,3 +96,24 @@ func.func @norms(%x: tensor<?x6x5x5xf32>, %v: tensor<?x7xf32>, %w: tensor<6xf32>
   %d = res.channel_scale %b, %s2 {init = 1.0 : f64} : (tensor<?x7xf32>, tensor<7xf32>) -> tensor<?x7xf32>
   return %c, %d : tensor<?x6x5x5xf32>, tensor<?x7xf32>
 }
+
+// Tokens [N, T, D]: from an image, the class token, the position embedding,
+// attention with and without biases, its heads, one token.
+// CHECK-LABEL: func.func @tokens
+// CHECK: res.tokens %arg0 : (tensor<?x8x2x3xf32>) -> tensor<?x6x8xf32>
+// CHECK: res.class_token %{{.*}}, %arg1 : (tensor<?x6x8xf32>, tensor<1x1x8xf32>) -> tensor<?x7x8xf32>
+// CHECK: res.pos_embedding %{{.*}}, %arg2 : (tensor<?x7x8xf32>, tensor<1x7x8xf32>) -> tensor<?x7x8xf32>
+// CHECK: res.attention %{{.*}}, in(%arg3, %arg4), out(%arg5, %arg6) {heads = 2 : i64} : (tensor<?x7x8xf32>, tensor<24x8xf32>, tensor<24xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x7x8xf32>
+// CHECK: res.attention %{{.*}}, in(%arg3), out(%arg5) {heads = 4 : i64} : (tensor<?x7x8xf32>, tensor<24x8xf32>, tensor<8x8xf32>) -> tensor<?x7x8xf32>
+// CHECK: res.attention_heads %{{.*}} {heads = 2 : i64} : (tensor<?x7x24xf32>) -> tensor<?x7x8xf32>
+// CHECK: res.token %{{.*}} {index = 0 : i64} : (tensor<?x7x8xf32>) -> tensor<?x8xf32>
+func.func @tokens(%x: tensor<?x8x2x3xf32>, %cls: tensor<1x1x8xf32>, %pos: tensor<1x7x8xf32>, %wi: tensor<24x8xf32>, %bi: tensor<24xf32>, %wo: tensor<8x8xf32>, %bo: tensor<8xf32>, %qkv: tensor<?x7x24xf32>) -> (tensor<?x8xf32>, tensor<?x7x8xf32>) {
+  %t = res.tokens %x : (tensor<?x8x2x3xf32>) -> tensor<?x6x8xf32>
+  %c = res.class_token %t, %cls : (tensor<?x6x8xf32>, tensor<1x1x8xf32>) -> tensor<?x7x8xf32>
+  %p = res.pos_embedding %c, %pos : (tensor<?x7x8xf32>, tensor<1x7x8xf32>) -> tensor<?x7x8xf32>
+  %a = res.attention %p, in(%wi, %bi), out(%wo, %bo) {heads = 2} : (tensor<?x7x8xf32>, tensor<24x8xf32>, tensor<24xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x7x8xf32>
+  %b = res.attention %a, in(%wi), out(%wo) {heads = 4} : (tensor<?x7x8xf32>, tensor<24x8xf32>, tensor<8x8xf32>) -> tensor<?x7x8xf32>
+  %h = res.attention_heads %qkv {heads = 2} : (tensor<?x7x24xf32>) -> tensor<?x7x8xf32>
+  %o = res.token %b {index = 0} : (tensor<?x7x8xf32>) -> tensor<?x8xf32>
+  return %o, %h : tensor<?x8xf32>, tensor<?x7x8xf32>
+}
