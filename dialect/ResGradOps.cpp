@@ -115,6 +115,12 @@ LogicalResult BatchNormGradGammaOp::verify() {
 }
 
 LogicalResult ChannelSumOp::verify() {
+  // Every dim but the features: dim 1 of [N, C, H, W] and [N, D], dim 2 of
+  // tokens [N, T, D] (a dense layer's bias gradient).
+  int64_t rank = cast<RankedTensorType>(getInput().getType()).getRank();
+  if (rank == 3)
+    return checkVector(*this, "result", getType(),
+                       dimOf(getInput().getType(), 2));
   return checkChannels(*this, "result", getType(), getInput().getType());
 }
 
@@ -138,31 +144,34 @@ LogicalResult Conv2DGradWeightOp::verify() {
 LogicalResult DenseGradInputOp::verify() {
   auto dy = dimsOf(getGrad().getType());
   auto w = dimsOf(getWeight().getType());
-  if (dy.size() != 2 && dy.size() != 4)
-    return emitOpError("the gradient must be [N, D] or [N, C, H, W], got ")
+  const int64_t axis = featureAxis(int64_t(dy.size()));
+  if (axis < 0)
+    return emitOpError("the gradient must be [N, D], [N, T, D] or "
+                       "[N, C, H, W], got ")
            << shapeString(dy);
-  if (dy[1] >= 0 && dy[1] != w[0])
+  if (dy[axis] >= 0 && dy[axis] != w[0])
     return emitOpError("the gradient has ")
-           << dy[1] << " features but the weight " << shapeString(w) << " has "
-           << w[0] << " outputs";
+           << dy[axis] << " features but the weight " << shapeString(w)
+           << " has " << w[0] << " outputs";
   auto dx = dy;
-  dx[1] = w[1];
+  dx[axis] = w[1];
   return checkResultShape(*this, getType(), dx);
 }
 
 LogicalResult DenseGradWeightOp::verify() {
   auto x = dimsOf(getInput().getType());
   auto dy = dimsOf(getGrad().getType());
-  if ((x.size() != 2 && x.size() != 4) || x.size() != dy.size())
-    return emitOpError("input and gradient must both be [N, D] or both "
-                       "[N, C, H, W], got ")
+  const int64_t axis = featureAxis(int64_t(x.size()));
+  if (axis < 0 || x.size() != dy.size())
+    return emitOpError("input and gradient must both be [N, D], [N, T, D] "
+                       "or [N, C, H, W], got ")
            << shapeString(x) << " and " << shapeString(dy);
   for (size_t d = 0; d < x.size(); ++d)
-    if (d != 1 && x[d] != dy[d])
+    if (int64_t(d) != axis && x[d] != dy[d])
       return emitOpError("input ")
              << shapeString(x) << " and gradient " << shapeString(dy)
              << " must agree in every dim but the features";
-  return checkResultShape(*this, getType(), {dy[1], x[1]});
+  return checkResultShape(*this, getType(), {dy[axis], x[axis]});
 }
 
 template <typename PoolOp>
@@ -307,5 +316,56 @@ LogicalResult SliceChannelsOp::verify() {
     if (i != 1 && in[i] != out[i])
       return emitOpError("only the channel dim may differ, got ")
              << shapeString(in) << " and " << shapeString(out);
+  return success();
+}
+
+LogicalResult TokensGradOp::verify() {
+  auto g = dimsOf(getGrad().getType());
+  auto x = dimsOf(getType());
+  int64_t t = x[2] < 0 || x[3] < 0 ? kDynamicDim : x[2] * x[3];
+  if (g[0] != x[0] || g[1] != t || g[2] != x[1])
+    return emitOpError("gradient ")
+           << shapeString(g) << " is not the tokens of an image "
+           << shapeString(x);
+  return success();
+}
+
+LogicalResult ClassTokenGradOp::verify() {
+  auto g = dimsOf(getGrad().getType());
+  return checkResultShape(*this, getType(),
+                          {g[0], g[1] < 0 ? kDynamicDim : g[1] - 1, g[2]});
+}
+
+LogicalResult TokenBatchSumOp::verify() {
+  auto g = dimsOf(getGrad().getType());
+  auto r = dimsOf(getType());
+  if (r[0] != 1 || r[1] < 0 || (g[1] >= 0 && r[1] > g[1]) || r[2] != g[2])
+    return emitOpError("result must be [1, K, ")
+           << g[2] << "] with K at most the " << g[1] << " tokens, got "
+           << shapeString(r);
+  return success();
+}
+
+LogicalResult TokenGradOp::verify() {
+  auto g = dimsOf(getGrad().getType());
+  auto r = dimsOf(getType());
+  int64_t i = getIndex();
+  if (r[0] != g[0] || r[2] != g[1] || r[1] < 0 || i < 0 || i >= r[1])
+    return emitOpError("cannot put token ")
+           << i << " of " << shapeString(g) << " into " << shapeString(r);
+  return success();
+}
+
+LogicalResult AttentionHeadsGradOp::verify() {
+  auto g = dimsOf(getGrad().getType());
+  auto x = dimsOf(getInput().getType());
+  if (failed(checkSameShape(*this, "result", getType(), getInput().getType())))
+    return failure();
+  const int64_t heads = getHeads();
+  if (g[2] < 0 || x[2] != 3 * g[2] || g[1] != x[1] || heads < 1 ||
+      g[2] % heads != 0)
+    return emitOpError("gradient ")
+           << shapeString(g) << " and input " << shapeString(x)
+           << " are not the output and the q, k, v of " << heads << " heads";
   return success();
 }

@@ -310,4 +310,63 @@ def Res_SoftmaxGradOp : Res_Op<"softmax_grad",
   let assemblyFormat = "$grad `,` $output attr-dict `:` type($result)";
 }
 
+//===----------------------------------------------------------------------===//
+// Gradients of the token ops
+//===----------------------------------------------------------------------===//
+
+def Res_TokensGradOp : Res_Op<"tokens_grad", [Pure]> {
+  let summary = "gradient of tokens: [N, H*W, C] back to the image [N, C, H, W]";
+  let arguments = !con((ins F32Tensor3:$grad), LayerAttr);
+  let results = (outs F32Tensor4:$result);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_ClassTokenGradOp : Res_Op<"class_token_grad", [Pure]> {
+  let summary = "gradient of class_token's input: [N, T + 1, D] to [N, T, D]";
+  let arguments = !con((ins F32Tensor3:$grad), LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_TokenBatchSumOp : Res_Op<"token_batch_sum", [Pure]> {
+  let summary = "sum over the batch of the first tokens: [N, T, D] to "
+                "[1, K, D]";
+  let description = [{
+    The gradient of a learned token tensor broadcast over the batch: the
+    class token's (K = 1, the first token of the gradient) and the position
+    embedding's (K = T).
+  }];
+  let arguments = !con((ins F32Tensor3:$grad), LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_TokenGradOp : Res_Op<"token_grad", [Pure]> {
+  let summary = "gradient of token(index): [N, D] into token `index` of "
+                "zeros [N, T, D]";
+  let arguments = !con((ins F32Tensor2:$grad, I64Attr:$index), LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = "$grad attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Res_AttentionHeadsGradOp : Res_Op<"attention_heads_grad", [Pure]> {
+  let summary = "gradient of attention_heads with respect to q, k and v";
+  let description = [{
+    `grad` [N, T, D] is the gradient of the heads' result, `input` [N, T, 3D]
+    their q, k and v; the result has the input's shape. The attention
+    probabilities are recomputed from q and k.
+  }];
+  let arguments = !con((ins F32Tensor3:$grad, F32Tensor3:$input,
+                            I64Attr:$heads), LayerAttr);
+  let results = (outs F32Tensor3:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // RES_GRAD_OPS_TD

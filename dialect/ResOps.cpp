@@ -353,6 +353,26 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+Value AttentionOp::split() {
+  OpBuilder b(*this);
+  auto type = cast<RankedTensorType>(getType());
+  SmallVector<int64_t> qkvShape(type.getShape());
+  qkvShape[2] *= 3;
+  auto qkvType = RankedTensorType::get(qkvShape, type.getElementType());
+  std::string layer = getLayer() ? getLayer()->str() : "attention";
+  auto in = b.create<DenseOp>(getLoc(), qkvType, getInput(), getInWeight(),
+                              getInBias(), b.getStringAttr(layer + ".in_proj"));
+  auto heads =
+      b.create<AttentionHeadsOp>(getLoc(), type, in.getResult(), getHeadsAttr(),
+                                 b.getStringAttr(layer + ".heads"));
+  auto out =
+      b.create<DenseOp>(getLoc(), type, heads.getResult(), getOutWeight(),
+                        getOutBias(), b.getStringAttr(layer + ".out_proj"));
+  getResult().replaceAllUsesWith(out.getResult());
+  erase();
+  return out.getResult();
+}
+
 LogicalResult AttentionHeadsOp::verify() {
   auto in = dimsOf(getInput().getType());
   if (in[2] < 0 || in[2] % 3 != 0)

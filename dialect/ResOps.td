@@ -310,6 +310,14 @@ def Res_AttentionOp : Res_Op<"attention",
     attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Replaces this op by its parts: the input projection (res.dense to
+    /// [N, T, 3D]), res.attention_heads and the output projection
+    /// (res.dense), labelled `<layer>.in_proj`, `.heads`, `.out_proj`.
+    /// Returns the output projection's result. The compiler computes
+    /// attention this way; gradients follow the parts.
+    mlir::Value split();
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -230,6 +230,12 @@ HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
     return buildTokenKernel(desc, target);
   case KernelKind::AttentionHeads:
     return buildAttentionHeads(desc, target);
+  case KernelKind::ClassTokenGrad:
+  case KernelKind::TokenBatchSum:
+  case KernelKind::TokenScatter:
+    return buildTokenGrad(desc, target);
+  case KernelKind::AttentionHeadsGrad:
+    return buildAttentionHeadsGrad(desc, target);
   case KernelKind::Upsample:
   case KernelKind::Concat:
   case KernelKind::Flatten:

@@ -62,6 +62,14 @@ const char *kindName(KernelKind kind) {
     return "token";
   case KernelKind::AttentionHeads:
     return "attention_heads";
+  case KernelKind::ClassTokenGrad:
+    return "class_token_grad";
+  case KernelKind::TokenBatchSum:
+    return "token_batch_sum";
+  case KernelKind::TokenScatter:
+    return "token_grad";
+  case KernelKind::AttentionHeadsGrad:
+    return "attention_heads_grad";
   case KernelKind::ChannelMean:
     return "channel_mean";
   case KernelKind::ChannelVar:
@@ -187,9 +195,11 @@ std::string KernelDesc::key() const {
     break;
   case KernelKind::SliceChannels:
   case KernelKind::TokenSelect:
+  case KernelKind::TokenScatter:
     os << ":o" << offset;
     break;
   case KernelKind::AttentionHeads:
+  case KernelKind::AttentionHeadsGrad:
     os << ":h" << groups;
     break;
   case KernelKind::ActivationGrad:
@@ -251,6 +261,11 @@ double KernelDesc::flopsPerSample() const {
     // q k^T and the weights times v: 2 T^2 D multiply-adds.
     const double t = double(result[2]);
     return 2.0 * 2.0 * t * t * double(result[0]);
+  }
+  case KernelKind::AttentionHeadsGrad: {
+    // q k^T again, dO v^T, and dq, dk, dv: 5 T^2 D multiply-adds.
+    const double t = double(result[2]);
+    return 2.0 * 5.0 * t * t * double(result[0] / 3);
   }
   case KernelKind::LayerNorm:
     // Per element: the two sums (one add, a subtract and a multiply-add),

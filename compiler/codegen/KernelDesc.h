@@ -119,6 +119,12 @@ enum class KernelKind {
   LayerNormGrad,         // dy, x[, raw weight] -> dx
   LayerNormGradWeight,   // dy, x -> [C]: sum of dy * xhat
   ChannelScaleGradScale, // dy, x -> sum of dy * x per channel ([C, 1, 1], [D])
+
+  // Gradients of the token ops (TokenGradKernels.cpp); tokens' is TokenView.
+  ClassTokenGrad,     // dy [D, 1, T + 1] -> [D, 1, T]
+  TokenBatchSum,      // dy [D, 1, T] -> [1, K, D] (C order, unbatched)
+  TokenScatter,       // dy [D] -> [D, 1, T], token `offset`
+  AttentionHeadsGrad, // dy [D, 1, T], qkv [3D, 1, T] -> [3D, 1, T]
 };
 
 const char *kindName(KernelKind kind);

@@ -54,6 +54,11 @@ HalideKernel buildTokenKernel(const KernelDesc &desc,
                               const Halide::Target &target);
 HalideKernel buildAttentionHeads(const KernelDesc &desc,
                                  const Halide::Target &target);
+/// ClassTokenGrad, TokenBatchSum, TokenScatter (TokenGradKernels.cpp).
+HalideKernel buildTokenGrad(const KernelDesc &desc,
+                            const Halide::Target &target);
+HalideKernel buildAttentionHeadsGrad(const KernelDesc &desc,
+                                     const Halide::Target &target);
 /// Layer norm over the innermost internal dim and its two gradients
 /// (NormKernels.cpp).
 HalideKernel buildLayerNorm(const KernelDesc &desc,

@@ -123,32 +123,15 @@ static bool isTokens(Value v) {
   return type && type.getRank() == 3;
 }
 
-/// res.attention as the Halide backend computes it: its input projection
-/// and its output projection are dense layers (the fast 1x1 convolution,
-/// into whose epilogue the residual add after it fuses), the heads between
-/// them res.attention_heads. Rewrites `fn` in place.
+/// res.attention as the Halide backend computes it (AttentionOp::split):
+/// its projections are dense layers (the fast 1x1 convolution, into whose
+/// epilogue the residual add after it fuses), the heads between them
+/// res.attention_heads. Rewrites `fn` in place.
 static void splitAttention(func::FuncOp fn) {
   SmallVector<AttentionOp> found;
   fn.walk([&](AttentionOp a) { found.push_back(a); });
-  for (AttentionOp a : found) {
-    OpBuilder b(a);
-    auto type = cast<RankedTensorType>(a.getType());
-    SmallVector<int64_t> qkvShape(type.getShape());
-    qkvShape[2] *= 3;
-    auto qkvType = RankedTensorType::get(qkvShape, type.getElementType());
-    std::string layer = a.getLayer() ? a.getLayer()->str() : "attention";
-    auto in =
-        b.create<DenseOp>(a.getLoc(), qkvType, a.getInput(), a.getInWeight(),
-                          a.getInBias(), b.getStringAttr(layer + ".in_proj"));
-    auto heads = b.create<AttentionHeadsOp>(a.getLoc(), type, in.getResult(),
-                                            a.getHeadsAttr(),
-                                            b.getStringAttr(layer + ".heads"));
-    auto out =
-        b.create<DenseOp>(a.getLoc(), type, heads.getResult(), a.getOutWeight(),
-                          a.getOutBias(), b.getStringAttr(layer + ".out_proj"));
-    a.getResult().replaceAllUsesWith(out.getResult());
-    a.erase();
-  }
+  for (AttentionOp a : found)
+    a.split();
 }
 
 FailureOr<int> Lowerer::activation(Value v, Operation *user) {
@@ -750,7 +733,9 @@ LogicalResult Lowerer::lowerOp(Operation *op, std::vector<Step> &steps) {
             ActivationGradOp, MaxPool2DGradOp, AvgPool2DGradOp,
             GlobalAvgPoolGradOp, ReshapeOp, UpsampleGradOp, SliceChannelsOp,
             ScaleOp, SoftmaxGradOp, ChannelMulGradGateOp, LayerNormGradOp,
-            LayerNormGradWeightOp, ChannelScaleGradScaleOp>(
+            LayerNormGradWeightOp, ChannelScaleGradScaleOp, TokensGradOp,
+            ClassTokenGradOp, TokenBatchSumOp, TokenGradOp,
+            AttentionHeadsGradOp>(
           [&](Operation *) { return lowerGrad(op, steps); })
       .Case([&](ResidualOp r) { return lowerResidual(r, steps); })
       .Case([&](RepeatOp r) { return lowerRepeat(r, steps); })
@@ -1086,6 +1071,29 @@ LogicalResult Lowerer::lowerGrad(Operation *op, std::vector<Step> &steps) {
           .Case([&](ChannelScaleGradScaleOp) {
             desc.kind = KernelKind::ChannelScaleGradScale;
             desc.resultBatched = false;
+            return success();
+          })
+          .Case([&](TokensGradOp) {
+            desc.kind = KernelKind::TokenView; // the same memory
+            return success();
+          })
+          .Case([&](ClassTokenGradOp) {
+            desc.kind = KernelKind::ClassTokenGrad;
+            return success();
+          })
+          .Case([&](TokenBatchSumOp) {
+            desc.kind = KernelKind::TokenBatchSum;
+            desc.resultBatched = false;
+            return success();
+          })
+          .Case([&](TokenGradOp o) {
+            desc.kind = KernelKind::TokenScatter;
+            desc.offset = o.getIndex();
+            return success();
+          })
+          .Case([&](AttentionHeadsGradOp o) {
+            desc.kind = KernelKind::AttentionHeadsGrad;
+            desc.groups = o.getHeads();
             return success();
           })
           .Default([&](Operation *) {

@@ -179,6 +179,17 @@ bool batchNormGradGamma(const Tensor &dy, const Tensor &x, const Tensor &mean,
 }
 
 bool channelSum(const Tensor &dy, Tensor &out, std::string &error) {
+  if (dy.rank() == 3) {
+    // Tokens: per feature over the batch and the tokens.
+    FeatureLayout l;
+    if (!featureLayout(dy, "dy", l, error))
+      return false;
+    std::vector<double> sum(l.features, 0.0);
+    for (int64_t i = 0; i < dy.numel(); ++i)
+      sum[i % l.features] += dy.data[i];
+    out = fromDouble({l.features}, sum);
+    return true;
+  }
   if (!hasChannels(dy, "dy", error))
     return false;
   const int64_t c = dy.shape[1];

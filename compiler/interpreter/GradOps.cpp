@@ -4,6 +4,7 @@
 // batch taken from the first operand.
 #include "compiler/interpreter/GradOps.h"
 #include "compiler/interpreter/GradKernels.h"
+#include "compiler/interpreter/TokenGradKernels.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -144,6 +145,27 @@ FailureOr<bool> runGradOp(Operation *op, const GradOperands &get, Tensor &out,
       .Case([&](ScaleOp s) {
         return kernels::scale(get(s.getInput()),
                               s.getFactor().convertToDouble(), out, error);
+      })
+      .Case([&](TokensGradOp t) {
+        const Tensor &dy = get(t.getGrad());
+        return kernels::tokensGrad(dy, shapeOf(dy), out, error);
+      })
+      .Case([&](ClassTokenGradOp c) {
+        return kernels::classTokenGrad(get(c.getGrad()), out, error);
+      })
+      .Case([&](TokenBatchSumOp s) {
+        auto type = cast<RankedTensorType>(s.getType());
+        return kernels::batchSumTokens(get(s.getGrad()), type.getDimSize(1),
+                                       out, error);
+      })
+      .Case([&](TokenGradOp t) {
+        auto type = cast<RankedTensorType>(t.getType());
+        return kernels::tokenGrad(get(t.getGrad()), t.getIndex(),
+                                  type.getDimSize(1), out, error);
+      })
+      .Case([&](AttentionHeadsGradOp a) {
+        return kernels::attentionHeadsGrad(get(a.getGrad()), get(a.getInput()),
+                                           a.getHeads(), out, error);
       })
       .Case([&](SoftmaxGradOp s) {
         return kernels::softmaxGrad(get(s.getGrad()), get(s.getOutput()), out,

@@ -356,6 +356,33 @@ LogicalResult Backward::visit(Operation *op) {
          make<SoftmaxGradOp>(op, g.getType(), g, softmax.getResult()));
     return success();
   }
+  if (auto t = dyn_cast<TokensOp>(op)) {
+    flow(t.getInput(), make<TokensGradOp>(op, t.getInput().getType(), g));
+    return success();
+  }
+  if (auto ct = dyn_cast<ClassTokenOp>(op)) {
+    // The token is broadcast over the batch: its gradient sums token 0's.
+    flow(ct.getInput(), make<ClassTokenGradOp>(op, ct.getInput().getType(), g));
+    flow(ct.getToken(), make<TokenBatchSumOp>(op, ct.getToken().getType(), g));
+    return success();
+  }
+  if (auto pe = dyn_cast<PosEmbeddingOp>(op)) {
+    flow(pe.getInput(), g);
+    flow(pe.getEmbedding(),
+         make<TokenBatchSumOp>(op, pe.getEmbedding().getType(), g));
+    return success();
+  }
+  if (auto t = dyn_cast<TokenOp>(op)) {
+    flow(t.getInput(),
+         make<TokenGradOp>(op, t.getInput().getType(), g, t.getIndexAttr()));
+    return success();
+  }
+  if (auto heads = dyn_cast<AttentionHeadsOp>(op)) {
+    flow(heads.getInput(),
+         make<AttentionHeadsGradOp>(op, heads.getInput().getType(), g,
+                                    heads.getInput(), heads.getHeadsAttr()));
+    return success();
+  }
   if (auto scale = dyn_cast<ScaleOp>(op)) {
     flow(scale.getInput(),
          make<ScaleOp>(op, g.getType(), g, scale.getFactorAttr()));
@@ -426,6 +453,11 @@ LogicalResult generate(ModuleOp module, func::FuncOp model, bool inputGrads) {
   fn->setAttr("res.train_of", rewriter.getStringAttr(model.getName()));
 
   flattenStructure(rewriter, fn);
+  // Attention's gradients follow its parts: two dense layers and the heads.
+  SmallVector<AttentionOp> attention;
+  fn.walk([&](AttentionOp a) { attention.push_back(a); });
+  for (AttentionOp a : attention)
+    a.split();
   TrainingForward forward;
   if (failed(useBatchStatistics(rewriter, fn, forward)))
     return failure();

@@ -1027,6 +1027,156 @@ TEST(GradKernels, ChannelScaleGradScale) {
   }
 }
 
+// Token tensors [N, T, D] are [D, 1, T] images in the kernels
+// (TokenKernels.cpp); the references index them so: (n, d, 0, t).
+TEST(GradKernels, TokenGradients) {
+  const int64_t D = 19, T = 13;
+  const Dims tokens{D, 1, T};
+  // The learned tokens' sums over the batch: the class token's (one) and
+  // a position embedding's (all of them).
+  for (int64_t K : {int64_t(1), T}) {
+    auto make = [&](int64_t n) {
+      return std::vector<Ref>{random(withBatch(n, tokens), 80)};
+    };
+    KernelDesc d =
+        describe(KernelKind::TokenBatchSum, make(1), {true}, Dims{1, K, D});
+    d.resultBatched = false;
+    check(d, make, [&](const std::vector<Ref> &ops) {
+      Ref out({1, K, D});
+      for (int64_t n = 0; n < ops[0].shape[0]; ++n)
+        for (int64_t t = 0; t < K; ++t)
+          for (int64_t c = 0; c < D; ++c)
+            out({0, t, c}) += ops[0]({n, c, 0, t});
+      return out;
+    });
+  }
+  // The class token's input gradient: every token but the first.
+  auto withClass = [&](int64_t n) {
+    return std::vector<Ref>{random(withBatch(n, Dims{D, 1, T + 1}), 81)};
+  };
+  check(describe(KernelKind::ClassTokenGrad, withClass(1), {true}, tokens),
+        withClass, [&](const std::vector<Ref> &ops) {
+          const int64_t N = ops[0].shape[0];
+          Ref out({N, D, 1, T});
+          for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < D; ++c)
+              for (int64_t t = 0; t < T; ++t)
+                out({n, c, 0, t}) = ops[0]({n, c, 0, t + 1});
+          return out;
+        });
+  // token(4)'s gradient: the vector back into token 4 of zeros.
+  auto vectors = [&](int64_t n) {
+    return std::vector<Ref>{random(withBatch(n, Dims{D}), 82)};
+  };
+  KernelDesc scatter =
+      describe(KernelKind::TokenScatter, vectors(1), {true}, tokens);
+  scatter.offset = 4;
+  check(scatter, vectors, [&](const std::vector<Ref> &ops) {
+    const int64_t N = ops[0].shape[0];
+    Ref out({N, D, 1, T});
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t c = 0; c < D; ++c)
+        out({n, c, 0, 4}) = ops[0]({n, c});
+    return out;
+  });
+}
+
+/// softmax(q k^T s) per head of `qkv` (n, c, 0, t) [3D, 1, T]: P(n, h, t, u).
+std::vector<double> attentionProbabilities(const Ref &qkv, int64_t heads) {
+  const int64_t N = qkv.shape[0], D = qkv.shape[1] / 3, T = qkv.shape[3];
+  const int64_t e = D / heads;
+  std::vector<double> p(N * heads * T * T);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        double *row = &p[((n * heads + h) * T + t) * T], sum = 0;
+        for (int64_t u = 0; u < T; ++u) {
+          double s = 0;
+          for (int64_t j = 0; j < e; ++j)
+            s += qkv({n, h * e + j, 0, t}) * qkv({n, D + h * e + j, 0, u});
+          sum += row[u] = std::exp(s / std::sqrt(double(e)));
+        }
+        for (int64_t u = 0; u < T; ++u)
+          row[u] /= sum;
+      }
+  return p;
+}
+
+// The heads of attention and their gradient (TokenKernels.cpp,
+// TokenGradKernels.cpp) against loops from the definition: 2 and 8
+// features per head, sequences shorter and longer than a block of
+// queries and than a vector.
+TEST(GradKernels, AttentionHeads) {
+  for (auto [D, T, heads] :
+       {std::tuple<int64_t, int64_t, int64_t>{6, 5, 3}, {16, 11, 2}}) {
+    auto make = [&](int64_t n) {
+      return std::vector<Ref>{random(withBatch(n, Dims{3 * D, 1, T}), 83)};
+    };
+    KernelDesc fwd =
+        describe(KernelKind::AttentionHeads, make(1), {true}, {D, 1, T});
+    fwd.groups = heads;
+    const int64_t e = D / heads;
+    check(fwd, make, [&](const std::vector<Ref> &ops) {
+      const Ref &qkv = ops[0];
+      const int64_t N = qkv.shape[0];
+      std::vector<double> p = attentionProbabilities(qkv, heads);
+      Ref out({N, D, 1, T});
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t h = 0; h < heads; ++h)
+          for (int64_t t = 0; t < T; ++t)
+            for (int64_t u = 0; u < T; ++u)
+              for (int64_t j = 0; j < e; ++j)
+                out({n, h * e + j, 0, t}) +=
+                    p[((n * heads + h) * T + t) * T + u] *
+                    qkv({n, 2 * D + h * e + j, 0, u});
+      return out;
+    });
+    auto makeGrad = [&](int64_t n) {
+      return std::vector<Ref>{random(withBatch(n, Dims{D, 1, T}), 84),
+                              random(withBatch(n, Dims{3 * D, 1, T}), 85)};
+    };
+    KernelDesc bwd = describe(KernelKind::AttentionHeadsGrad, makeGrad(1),
+                              {true, true}, {3 * D, 1, T});
+    bwd.groups = heads;
+    check(bwd, makeGrad, [&](const std::vector<Ref> &ops) {
+      const Ref &dy = ops[0], &qkv = ops[1];
+      const int64_t N = qkv.shape[0];
+      const double s = 1 / std::sqrt(double(e));
+      std::vector<double> p = attentionProbabilities(qkv, heads);
+      Ref out({N, 3 * D, 1, T});
+      std::vector<double> ds(T * T);
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t h = 0; h < heads; ++h) {
+          const double *P = &p[(n * heads + h) * T * T];
+          for (int64_t t = 0; t < T; ++t) {
+            double delta = 0;
+            for (int64_t u = 0; u < T; ++u) {
+              double dp = 0;
+              for (int64_t j = 0; j < e; ++j)
+                dp += dy({n, h * e + j, 0, t}) *
+                      qkv({n, 2 * D + h * e + j, 0, u});
+              ds[t * T + u] = dp;
+              delta += P[t * T + u] * dp;
+            }
+            for (int64_t u = 0; u < T; ++u)
+              ds[t * T + u] = P[t * T + u] * (ds[t * T + u] - delta);
+          }
+          for (int64_t t = 0; t < T; ++t)
+            for (int64_t u = 0; u < T; ++u)
+              for (int64_t j = 0; j < e; ++j) {
+                out({n, h * e + j, 0, t}) +=
+                    s * ds[t * T + u] * qkv({n, D + h * e + j, 0, u});
+                out({n, D + h * e + j, 0, u}) +=
+                    s * ds[t * T + u] * qkv({n, h * e + j, 0, t});
+                out({n, 2 * D + h * e + j, 0, u}) +=
+                    P[t * T + u] * dy({n, h * e + j, 0, t});
+              }
+        }
+      return out;
+    });
+  }
+}
+
 TEST(GradKernels, KeysTellAttributesApart) {
   KernelDesc a;
   a.kind = KernelKind::Scale;
@@ -1430,3 +1580,53 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 } // namespace
+
+/// The training function of a small Vision Transformer (tokens, class
+/// token, position embedding, two pre-norm encoder layers with attention,
+/// token(0), a head) through the JIT against the interpreter: outputs, the
+/// input's gradient and every parameter's gradient, including the
+/// attention heads' recomputed backward pass and the learned tokens' sums
+/// over the batch.
+TEST(GradJit, TokenTrainingMatchesInterpreter) {
+  const std::string text =
+      "block layer(d, heads, mlp) {\n"
+      "  residual { layernorm as ln_1; attention(heads) as attn }\n"
+      "  residual { layernorm as ln_2; dense(mlp) as fc1; gelu; "
+      "dense(d) as fc2 }\n}\n"
+      "model vit {\n  input x: f32[N, 3, 8, 8]\n"
+      "  conv(12, 2, stride = 2, pad = 0) as proj\n  tokens\n"
+      "  class_token as cls\n  pos_embedding as pos\n"
+      "  layer(12, 3, 20) as l0\n  layer(12, 3, 20) as l1\n"
+      "  layernorm as ln\n  token(0)\n  dense(5) as head\n}\n";
+  auto m = res::codegen::testing::fromRes(text);
+  ASSERT_TRUE(m->module);
+  mlir::PassManager pm(m->context.get());
+  pm.addPass(res::createGenerateGradients());
+  ASSERT_TRUE(succeeded(pm.run(*m->module))) << m->diagnostics;
+  CompileOptions options;
+  options.cache = res::codegen::testing::sharedCache();
+  options.function = "vit_train";
+  auto compiled = CompiledModel::compile(*m->module, options);
+  ASSERT_TRUE(succeeded(compiled)) << m->diagnostics;
+  mlir::func::FuncOp fn;
+  for (auto f : m->module->getOps<mlir::func::FuncOp>())
+    if (f.getName() == "vit_train")
+      fn = f;
+  ASSERT_TRUE(fn);
+  resc::TensorMap params = res::codegen::testing::seededParams(*m->module);
+  for (int64_t N : {1, 3}) {
+    resc::Tensor x = toTensor(random({N, 3, 8, 8}, 70));
+    resc::Tensor dy = toTensor(random({N, 5}, 71));
+    auto got = compiled->run({x, dy}, params);
+    ASSERT_TRUE(succeeded(got)) << m->diagnostics;
+    auto want = res::interpret(fn, {x, dy}, params);
+    ASSERT_TRUE(succeeded(want)) << m->diagnostics;
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < want->size(); ++i) {
+      auto name = fn.getResultAttrOfType<mlir::StringAttr>(i, "res.name");
+      EXPECT_LE(res::codegen::testing::relativeError((*got)[i], (*want)[i]),
+                1e-4)
+          << (name ? name.getValue().str() : "?") << " at batch " << N;
+    }
+  }
+}

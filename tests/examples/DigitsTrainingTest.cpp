@@ -1,5 +1,6 @@
 // The training demo's networks (examples/train_digits/digits.res, and
-// digits_mobile.res, its MobileNet-style counterpart) trained
+// digits_mobile.res and digits_vit.res, its MobileNet-style and Vision
+// Transformer counterparts) trained
 // with the demo's data reader, seeded weights, optimiser and schedule,
 // without the AOT training library: res-generate-gradients builds
 // @digits_train; a step runs its forward pass, puts softmax cross-entropy
@@ -44,6 +45,9 @@ namespace {
 constexpr uint64_t kSeed = 1;
 constexpr int64_t kBatch = 32;
 constexpr double kLearningRate = 0.05;
+/// The Vision Transformer's: at 0.05 its loss stays at chance for ten
+/// epochs (measured: 48% after 20); at 0.01 it passes 95% (README).
+constexpr double kTransformerLearningRate = 0.01;
 constexpr double kMomentum = 0.9;
 constexpr double kWeightDecay = 5e-4;
 
@@ -115,6 +119,9 @@ TEST_P(DigitsTraining, LearnsTheDigits) {
   // (seconds: enough to show learning), the JIT the demo's 20 epochs.
   const int epochs = env ? std::max(1, std::atoi(env)) : jit ? 20 : 1;
   const size_t maxSteps = env || jit ? SIZE_MAX : 32;
+  const bool transformer = name == "digits_vit";
+  const double learningRate =
+      transformer ? kTransformerLearningRate : kLearningRate;
 
   digits_data data{};
   char error[256] = "";
@@ -175,7 +182,7 @@ TEST_P(DigitsTraining, LearnsTheDigits) {
   std::vector<int64_t> counts;
   for (const std::string &name : trainable)
     counts.push_back(params.at(name).numel());
-  resc_sgd_options sgd{kLearningRate, kMomentum, 0, kWeightDecay, 0};
+  resc_sgd_options sgd{learningRate, kMomentum, 0, kWeightDecay, 0};
   resc_optimizer *optimizer = nullptr;
   ASSERT_EQ(
       resc_optimizer_create_sgd(&sgd, counts.size(), counts.data(), &optimizer),
@@ -204,7 +211,7 @@ TEST_P(DigitsTraining, LearnsTheDigits) {
       std::swap(order[i], order[rng.next() % (i + 1)]);
     // Cosine decay over the whole run, per epoch, as the demo does.
     ASSERT_EQ(resc_optimizer_set_learning_rate(
-                  optimizer, kLearningRate * 0.5 *
+                  optimizer, learningRate * 0.5 *
                                  (1 + std::cos(M_PI * (epoch - 1) / epochs))),
               RESC_OK);
     double lossSum = 0;
@@ -267,17 +274,24 @@ TEST_P(DigitsTraining, LearnsTheDigits) {
 
   // Ten classes: the seeded network is near chance (about 10%); the mean
   // loss of the steps taken falls below the first step's, and even the
-  // short run leaves chance far behind on the held-out fifth.
+  // short run leaves chance far behind on the held-out fifth (the
+  // Transformer's only from its second epoch: 31% after one, 61-86%
+  // after five).
   EXPECT_LT(initialAccuracy, 0.3);
   EXPECT_LT(lastLoss, firstLoss);
-  EXPECT_GT(accuracy, 0.5);
+  if (!transformer || epochs >= 5)
+    EXPECT_GT(accuracy, 0.5);
+  // The demo's target; the Transformer's (issue: 95%) is lower: with 16
+  // tokens of 32 features it fits the training set (99.6%) and generalises
+  // worse than the convolutions on 1,437 images.
   if (epochs >= 10)
-    EXPECT_GE(accuracy, 0.97) << "the demo's target";
+    EXPECT_GE(accuracy, transformer ? 0.95 : 0.97) << "the demo's target";
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Models, DigitsTraining,
-    ::testing::Combine(::testing::Values("digits", "digits_mobile"),
+    ::testing::Combine(::testing::Values("digits", "digits_mobile",
+                                         "digits_vit"),
                        ::testing::Values(Engine::Interpreter, Engine::Jit)),
     [](const auto &info) {
       return std::get<0>(info.param) +

@@ -159,3 +159,55 @@ func.func @channel_scale_grad_shape(%x: tensor<?x4x8x8xf32>, %dy: tensor<?x4x8x8
   %ds = res.channel_scale_grad_scale %dy, %x : (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) -> tensor<4xf32>
   return
 }
+
+// -----
+
+// The gradients of the token ops.
+// CHECK-LABEL: func.func @token_grads
+// CHECK: res.tokens_grad %arg0 : (tensor<?x6x8xf32>) -> tensor<?x8x2x3xf32>
+// CHECK: res.class_token_grad %arg1 : (tensor<?x7x8xf32>) -> tensor<?x6x8xf32>
+// CHECK: res.token_batch_sum %arg1 : (tensor<?x7x8xf32>) -> tensor<1x1x8xf32>
+// CHECK: res.token_batch_sum %arg1 : (tensor<?x7x8xf32>) -> tensor<1x7x8xf32>
+// CHECK: res.token_grad %arg2 {index = 3 : i64} : (tensor<?x8xf32>) -> tensor<?x7x8xf32>
+// CHECK: res.attention_heads_grad %arg1, %arg3 {heads = 2 : i64} : (tensor<?x7x8xf32>, tensor<?x7x24xf32>) -> tensor<?x7x24xf32>
+func.func @token_grads(%t: tensor<?x6x8xf32>, %c: tensor<?x7x8xf32>, %v: tensor<?x8xf32>, %qkv: tensor<?x7x24xf32>) {
+  %0 = res.tokens_grad %t : (tensor<?x6x8xf32>) -> tensor<?x8x2x3xf32>
+  %1 = res.class_token_grad %c : (tensor<?x7x8xf32>) -> tensor<?x6x8xf32>
+  %2 = res.token_batch_sum %c : (tensor<?x7x8xf32>) -> tensor<1x1x8xf32>
+  %3 = res.token_batch_sum %c : (tensor<?x7x8xf32>) -> tensor<1x7x8xf32>
+  %4 = res.token_grad %v {index = 3} : (tensor<?x8xf32>) -> tensor<?x7x8xf32>
+  %5 = res.attention_heads_grad %c, %qkv {heads = 2} : (tensor<?x7x8xf32>, tensor<?x7x24xf32>) -> tensor<?x7x24xf32>
+  return
+}
+
+// -----
+
+func.func @tokens_grad_image(%t: tensor<?x6x8xf32>) -> tensor<?x8x2x2xf32> {
+  // expected-error@+1 {{gradient [?, 6, 8] is not the tokens of an image [?, 8, 2, 2]}}
+  %0 = res.tokens_grad %t : (tensor<?x6x8xf32>) -> tensor<?x8x2x2xf32>
+  return %0 : tensor<?x8x2x2xf32>
+}
+
+// -----
+
+func.func @token_batch_sum_too_many(%c: tensor<?x7x8xf32>) -> tensor<1x8x8xf32> {
+  // expected-error@+1 {{result must be [1, K, 8] with K at most the 7 tokens, got [1, 8, 8]}}
+  %0 = res.token_batch_sum %c : (tensor<?x7x8xf32>) -> tensor<1x8x8xf32>
+  return %0 : tensor<1x8x8xf32>
+}
+
+// -----
+
+func.func @token_grad_range(%v: tensor<?x8xf32>) -> tensor<?x7x8xf32> {
+  // expected-error@+1 {{cannot put token 7 of [?, 8] into [?, 7, 8]}}
+  %0 = res.token_grad %v {index = 7} : (tensor<?x8xf32>) -> tensor<?x7x8xf32>
+  return %0 : tensor<?x7x8xf32>
+}
+
+// -----
+
+func.func @attention_heads_grad_heads(%c: tensor<?x7x8xf32>, %qkv: tensor<?x7x24xf32>) -> tensor<?x7x24xf32> {
+  // expected-error@+1 {{are not the output and the q, k, v of 3 heads}}
+  %0 = res.attention_heads_grad %c, %qkv {heads = 3} : (tensor<?x7x8xf32>, tensor<?x7x24xf32>) -> tensor<?x7x24xf32>
+  return %0 : tensor<?x7x24xf32>
+}
