@@ -68,6 +68,11 @@ void printKernel(llvm::raw_ostream &os, const KernelDesc &k) {
   if (k.kind == KernelKind::LayerNorm)
     os << ", eps " << llvm::format("%g", k.real)
        << (k.affine ? ", affine" : ", no affine");
+  if (k.kind == KernelKind::AttentionHeads ||
+      k.kind == KernelKind::AttentionHeadsGrad)
+    os << ", " << k.groups << " heads";
+  if (k.kind == KernelKind::TokenSelect || k.kind == KernelKind::TokenScatter)
+    os << ", token " << k.offset;
   if (k.inPlaceOperand >= 0)
     os << ", in place over operand " << k.inPlaceOperand;
   if (k.epilogue.empty())
