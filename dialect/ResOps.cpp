@@ -373,6 +373,13 @@ Value AttentionOp::split() {
   return out.getResult();
 }
 
+void AttentionOp::splitAll(Operation *root) {
+  SmallVector<AttentionOp> found;
+  root->walk([&](AttentionOp a) { found.push_back(a); });
+  for (AttentionOp a : found)
+    a.split();
+}
+
 LogicalResult AttentionHeadsOp::verify() {
   auto in = dimsOf(getInput().getType());
   if (in[2] < 0 || in[2] % 3 != 0)

@@ -317,6 +317,8 @@ def Res_AttentionOp : Res_Op<"attention",
     /// Returns the output projection's result. The compiler computes
     /// attention this way; gradients follow the parts.
     mlir::Value split();
+    /// Splits every res.attention under `root`.
+    static void splitAll(mlir::Operation *root);
   }];
 }
 

@@ -38,16 +38,6 @@ std::vector<Expr> logicalArgs(const Dims &dims, const std::vector<Expr> &args) {
   return logical;
 }
 
-HalideKernel finish(Func out, const std::vector<Var> &vars, HalideKernel k,
-                    const Dims &result, const Target &target,
-                    const std::string &what) {
-  pinOutput(out, result);
-  k.schedule = what + " " +
-               schedulePointwise(out, vars, internalExtents(result), target);
-  k.pipeline = Pipeline(out);
-  return k;
-}
-
 } // namespace
 
 HalideKernel buildElementwise(const KernelDesc &desc, const Target &target) {
@@ -58,7 +48,8 @@ HalideKernel buildElementwise(const KernelDesc &desc, const Target &target) {
   Func out("out");
   out(vars) =
       applyEpilogue(k.inputs[0](args), desc, k.inputs, args, desc.result);
-  return finish(out, vars, std::move(k), desc.result, target, "elementwise:");
+  return finishPointwise(out, vars, std::move(k), desc.result, target,
+                         "elementwise:");
 }
 
 HalideKernel buildDataMovement(const KernelDesc &desc, const Target &target) {
@@ -78,7 +69,8 @@ HalideKernel buildDataMovement(const KernelDesc &desc, const Target &target) {
     at[1] = at[1] / f;
     at[2] = at[2] / f;
     out(vars) = k.inputs[0](at);
-    return finish(out, vars, std::move(k), desc.result, target, "upsample:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "upsample:");
   }
   case KernelKind::Concat: {
     // On channels: the first C1 from lhs, the rest from rhs. Both loads are
@@ -90,7 +82,8 @@ HalideKernel buildDataMovement(const KernelDesc &desc, const Target &target) {
     a[ch] = min(args[ch], c1 - 1);
     b[ch] = clamp(args[ch] - c1, 0, c2 - 1);
     out(vars) = select(args[ch] < c1, k.inputs[0](a), k.inputs[1](b));
-    return finish(out, vars, std::move(k), desc.result, target, "concat:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "concat:");
   }
   case KernelKind::Flatten: {
     // [N, d1, d2, ...] -> [N, d1*d2*...] in C order: decompose the flat
@@ -103,7 +96,8 @@ HalideKernel buildDataMovement(const KernelDesc &desc, const Target &target) {
       f = f / int(in[i]);
     }
     out(vars) = k.inputs[0](internalArgs(in, logical, n));
-    return finish(out, vars, std::move(k), desc.result, target, "flatten:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "flatten:");
   }
   case KernelKind::ToInternal:
   case KernelKind::FromInternal: {

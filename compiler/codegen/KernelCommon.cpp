@@ -205,6 +205,16 @@ std::string schedulePointwise(Func out, const std::vector<Var> &vars,
          std::to_string(rowsPerTask) + " rows per task";
 }
 
+HalideKernel finishPointwise(Func out, const std::vector<Var> &vars,
+                             HalideKernel k, const Dims &result,
+                             const Target &target, const std::string &what) {
+  pinOutput(out, result);
+  k.schedule = what + " " +
+               schedulePointwise(out, vars, internalExtents(result), target);
+  k.pipeline = Pipeline(out);
+  return k;
+}
+
 HalideKernel buildKernel(const KernelDesc &desc, const Target &target) {
   if (!desc.resultBatched && desc.kind == KernelKind::FromInternal)
     return buildGrad(desc, target); // an unbatched model output: a copy

@@ -124,6 +124,14 @@ std::string schedulePointwise(Halide::Func out,
                               const std::vector<Halide::Var> &vars,
                               const std::vector<int> &extents,
                               const Halide::Target &target);
+/// Finishes a kernel whose output `out` is pointwise: pins it to a batched
+/// tensor of `result`, schedules it (schedulePointwise) and sets the
+/// kernel's pipeline and its schedule description, prefixed by `what`.
+HalideKernel finishPointwise(Halide::Func out,
+                             const std::vector<Halide::Var> &vars,
+                             HalideKernel k, const Dims &result,
+                             const Halide::Target &target,
+                             const std::string &what);
 
 /// The register tile of a convolution: `vectors` output-channel vectors x
 /// `pixels` pixels of a row, chosen by the cost model in ConvKernel.cpp.

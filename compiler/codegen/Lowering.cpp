@@ -123,17 +123,6 @@ static bool isTokens(Value v) {
   return type && type.getRank() == 3;
 }
 
-/// res.attention as the Halide backend computes it (AttentionOp::split):
-/// its projections are dense layers (the fast 1x1 convolution, into whose
-/// epilogue the residual add after it fuses), the heads between them
-/// res.attention_heads. Rewrites `fn` in place.
-static void splitAttention(func::FuncOp fn) {
-  SmallVector<AttentionOp> found;
-  fn.walk([&](AttentionOp a) { found.push_back(a); });
-  for (AttentionOp a : found)
-    a.split();
-}
-
 FailureOr<int> Lowerer::activation(Value v, Operation *user) {
   auto it = slotOf.find(v);
   if (it == slotOf.end())
@@ -1174,7 +1163,10 @@ LogicalResult Lowerer::run() {
   if (fn.isExternal() || !fn.getBody().hasOneBlock())
     return fn.emitError("the Halide backend compiles single-block functions "
                         "with a body");
-  splitAttention(fn);
+  // Attention's projections are dense layers (the fast 1x1 convolution,
+  // into whose epilogue the residual add after it fuses), its heads
+  // res.attention_heads.
+  AttentionOp::splitAll(fn);
   Block &entry = fn.getBody().front();
   for (BlockArgument arg : entry.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());

@@ -12,20 +12,6 @@ using namespace Halide;
 namespace res {
 namespace codegen {
 
-namespace {
-
-HalideKernel pointwise(Func out, const std::vector<Var> &vars, HalideKernel k,
-                       const Dims &result, const Target &target,
-                       const std::string &what) {
-  pinOutput(out, result);
-  k.schedule = what + " " +
-               schedulePointwise(out, vars, internalExtents(result), target);
-  k.pipeline = Pipeline(out);
-  return k;
-}
-
-} // namespace
-
 HalideKernel buildTokenGrad(const KernelDesc &desc, const Target &target) {
   HalideKernel k;
   k.inputs = makeInputs(desc);
@@ -36,8 +22,8 @@ HalideKernel buildTokenGrad(const KernelDesc &desc, const Target &target) {
     const Var &c = vars[0], &t = vars[1], &y = vars[2], &n = vars[3];
     Func out("out");
     out(c, t, y, n) = dy(c, t + 1, y, n);
-    return pointwise(out, vars, std::move(k), desc.result, target,
-                     "class_token_grad:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "class_token_grad:");
   }
   case KernelKind::TokenScatter: {
     // dy [D] (d, n) into token `offset` of [D, 1, T].
@@ -45,8 +31,8 @@ HalideKernel buildTokenGrad(const KernelDesc &desc, const Target &target) {
     const Var &c = vars[0], &t = vars[1], &n = vars[3];
     Func out("out");
     out(vars) = select(t == int(desc.offset), dy(c, n), 0.0f);
-    return pointwise(out, vars, std::move(k), desc.result, target,
-                     "token_grad:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "token_grad:");
   }
   case KernelKind::TokenBatchSum: {
     // The result [1, count, D] has Halide dims (D, count, 1); dy is

@@ -36,16 +36,6 @@ std::vector<Expr> coordinatesOf(const Dims &dims, Expr flat) {
   return at;
 }
 
-HalideKernel pointwise(Func out, const std::vector<Var> &vars, HalideKernel k,
-                       const Dims &result, const Target &target,
-                       const std::string &what) {
-  pinOutput(out, result);
-  k.schedule = what + " " +
-               schedulePointwise(out, vars, internalExtents(result), target);
-  k.pipeline = Pipeline(out);
-  return k;
-}
-
 } // namespace
 
 HalideKernel buildTokenKernel(const KernelDesc &desc, const Target &target) {
@@ -65,8 +55,8 @@ HalideKernel buildTokenKernel(const KernelDesc &desc, const Target &target) {
         coordinatesOf(desc.operands[0].dims, flatIndex(desc.result, own));
     at.push_back(n);
     out(vars) = in(at);
-    return pointwise(out, vars, std::move(k), desc.result, target,
-                     "token_view:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "token_view:");
   }
   case KernelKind::ClassToken: {
     // (c, t, 0, n): the learned token (raw [1, 1, D], extents (D, 1, 1))
@@ -74,19 +64,20 @@ HalideKernel buildTokenKernel(const KernelDesc &desc, const Target &target) {
     const Expr c = args[0], t = args[1];
     out(vars) =
         select(t == 0, k.inputs[1](c, 0, 0), in(c, max(t - 1, 0), args[2], n));
-    return pointwise(out, vars, std::move(k), desc.result, target,
-                     "class_token:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "class_token:");
   }
   case KernelKind::PosEmbedding: {
     // The embedding is raw [1, T, D]: extents (D, T, 1).
     out(vars) = in(args) + k.inputs[1](args[0], args[1], 0);
-    return pointwise(out, vars, std::move(k), desc.result, target,
-                     "pos_embedding:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "pos_embedding:");
   }
   case KernelKind::TokenSelect: {
     // [D, 1, T] -> [D]: (d, n) reads token `offset`.
     out(vars) = in(args[0], int(desc.offset), 0, n);
-    return pointwise(out, vars, std::move(k), desc.result, target, "token:");
+    return finishPointwise(out, vars, std::move(k), desc.result, target,
+                           "token:");
   }
   default:
     throw CompileError("not a token kernel");

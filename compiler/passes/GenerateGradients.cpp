@@ -454,10 +454,7 @@ LogicalResult generate(ModuleOp module, func::FuncOp model, bool inputGrads) {
 
   flattenStructure(rewriter, fn);
   // Attention's gradients follow its parts: two dense layers and the heads.
-  SmallVector<AttentionOp> attention;
-  fn.walk([&](AttentionOp a) { attention.push_back(a); });
-  for (AttentionOp a : attention)
-    a.split();
+  AttentionOp::splitAll(fn);
   TrainingForward forward;
   if (failed(useBatchStatistics(rewriter, fn, forward)))
     return failure();
