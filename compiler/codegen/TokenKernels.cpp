@@ -89,8 +89,8 @@ HalideKernel buildAttentionHeads(const KernelDesc &desc, const Target &target) {
   // the result [D, 1, T]. Per head h of e = D / heads features:
   //   s(u, t) = q_t . k_u / sqrt(e),  p = exp(s - max_u s),
   //   out(h e + j, t) = sum_u p(u, t) v_u(j) / sum_u p(u, t).
-  // The scores exist for one block of queries at a time (computed at the
-  // query block's loop), so memory grows with T, not T^2.
+  // The scores exist for one head and one block of queries at a time, so
+  // memory grows with T, not T^2: a row of T scores per query of the block.
   HalideKernel k;
   k.inputs = makeInputs(desc);
   const ImageParam &qkv = k.inputs[0];
@@ -98,70 +98,100 @@ HalideKernel buildAttentionHeads(const KernelDesc &desc, const Target &target) {
   const int heads = int(desc.groups), e = d / heads;
   const float scale = 1.0f / std::sqrt(float(e));
   Var c("c"), x("x"), y("y"), n("n"), u("u"), h("h"), j("j");
+  RDom rj(0, e, "rj"), ru(0, t, "ru");
 
-  // Keys transposed, (u, j, h, n): the score loop runs over keys, which
-  // are then contiguous.
-  Func keys("keys");
-  keys(u, j, h, n) = qkv(d + h * e + j, u, 0, n);
-  RDom rj(0, e, "rj");
-  Func scores("scores");
-  scores(u, x, h, n) = 0.0f;
-  scores(u, x, h, n) += qkv(h * e + rj, x, 0, n) * scale * keys(u, rj, h, n);
-  RDom ru(0, t, "ru");
-  Func peak("peak"), weights("weights"), total("total"), acc("acc");
-  peak(x, h, n) = maximum(scores(ru, x, h, n));
-  weights(u, x, h, n) = exp(scores(u, x, h, n) - peak(x, h, n));
-  total(x, h, n) = sum(weights(ru, x, h, n));
+  // Queries transposed and scaled, (x, j, h, n): the score tile below is a
+  // vector of queries times a few keys, so queries are the contiguous dim
+  // and each key feature a broadcast scalar.
+  Func queries("queries");
+  queries(x, j, h, n) = qkv(h * e + j, x, 0, n) * scale;
+  Func dot("dot"), scores("scores");
+  dot(x, u, h, n) = 0.0f;
+  dot(x, u, h, n) += queries(x, rj, h, n) * qkv(d + h * e + rj, u, 0, n);
+  scores(x, u, h, n) = dot(x, u, h, n);
+  // The row maxima and sums as explicit updates (an inline reduction would
+  // not vectorise across the block's queries), read through pure wrappers.
+  Func runningMax("running_max"), peak("peak"), weights("weights");
+  runningMax(x, h, n) = Float(32).min();
+  runningMax(x, h, n) = max(runningMax(x, h, n), scores(x, ru, h, n));
+  peak(x, h, n) = runningMax(x, h, n);
+  weights(x, u, h, n) = exp(scores(x, u, h, n) - peak(x, h, n));
+  Func runningSum("running_sum"), total("total");
+  runningSum(x, h, n) = 0.0f;
+  runningSum(x, h, n) += weights(x, ru, h, n);
+  total(x, h, n) = runningSum(x, h, n);
+  Func acc("acc"), heads_out("heads_out");
   acc(j, x, h, n) = 0.0f;
-  acc(j, x, h, n) += weights(ru, x, h, n) * qkv(2 * d + h * e + j, ru, 0, n);
+  acc(j, x, h, n) += weights(x, ru, h, n) * qkv(2 * d + h * e + j, ru, 0, n);
+  heads_out(j, x, h, n) = acc(j, x, h, n) / total(x, h, n);
   Func out("out");
-  out(c, x, y, n) = acc(c % e, x, c / e, n) / total(x, c / e, n);
+  out(c, x, y, n) = heads_out(c % e, x, c / e, n);
   pinOutput(out, desc.result);
 
   if (usesGpu(target)) {
-    // Each stage its own kernel, one thread per value (no shared memory
-    // tiling yet).
-    for (Func f : {keys, scores, peak, weights, total, acc})
+    // Each stage its own kernel, one thread per value and its reduction
+    // in that thread (no shared memory tiling yet).
+    for (Func f : {queries, scores, peak, weights, total, heads_out})
       f.compute_root();
-    scheduleGpuPointwise(keys, {u, j, h, n});
-    scheduleGpuPointwise(scores, {u, x, h, n});
-    scheduleGpuPointwise(peak, {x, h, n});
-    scheduleGpuPointwise(weights, {u, x, h, n});
-    scheduleGpuPointwise(total, {x, h, n});
-    scheduleGpuPointwise(acc, {j, x, h, n});
+    scheduleGpuPointwise(queries, {x, j, h, n});
+    scheduleGpuReduction(scores, dot, {x, u, h, n});
+    scheduleGpuReduction(peak, runningMax, {x, h, n});
+    scheduleGpuReduction(total, runningSum, {x, h, n});
+    scheduleGpuPointwise(weights, {x, u, h, n});
+    scheduleGpuReduction(heads_out, acc, {j, x, h, n});
     k.schedule = "attention_heads: " +
                  scheduleGpuPointwise(out, {c, x, y, n}).description +
                  ", every stage a kernel";
     k.pipeline = Pipeline(out);
     return k;
   }
-  // CPU: tasks of `block` queries of one image; the keys are transposed
-  // once per image. Per block, each head's scores (block x T), weights and
-  // sums live in the task.
-  const int block = std::min(t, 8);
+  // CPU: a task is a block of `block` queries (a vector) of one image, and
+  // loops over the heads; each head's scores are block x T. The two
+  // products are register tiles: scores a vector of queries times `keys`
+  // keys (per key feature a vector load and `keys` broadcasts), the
+  // weighted sum of values a vector of value features times the block's
+  // queries (per key a vector load and `block` broadcasts of weights).
+  // The reductions over keys (max, sum) run across the block's queries, a
+  // vector. On an Intel Xeon with AVX-512, one thread, this took
+  // ViT-B/16's heads from 13 to 84 GFLOP/s (9.2 to 1.4 ms a layer) and its
+  // forward pass from 348 to 251 ms, against a schedule that transposed the
+  // keys in every task and summed rows one query at a time
+  // (docs/performance.md).
   const int width = vectorWidth(target);
-  Var xo("xo"), xi("xi");
-  out.split(x, xo, xi, block, TailStrategy::GuardWithIf)
-      .reorder(c, xi, y, xo, n)
+  const int block = std::min(t, width);
+  const int keys = std::min(t, 8);
+  const int lanes = std::min(e, width);
+  Var xo("xo"), xi("xi"), ch("ch"), cj("cj"), uo("uo"), ui("ui"), jo("jo"),
+      ji("ji");
+  out.split(x, xo, xi, block, TailStrategy::ShiftInwards)
+      .split(c, ch, cj, e)
+      .reorder(cj, xi, ch, y, xo, n)
       .fuse(xo, n, xo)
-      .parallel(xo);
-  // Every block reads all keys, so each task transposes them again: T x D
-  // copies next to the block's block x T x D multiply-adds of its scores.
-  keys.compute_at(out, xo).vectorize(u, width, TailStrategy::GuardWithIf);
-  scores.compute_at(out, xo).vectorize(u, width, TailStrategy::GuardWithIf);
-  scores.update()
-      .reorder(u, rj, x, h)
-      .vectorize(u, width, TailStrategy::GuardWithIf);
-  weights.compute_at(out, xo).vectorize(u, width, TailStrategy::GuardWithIf);
-  peak.compute_at(out, xo);
-  total.compute_at(out, xo);
-  acc.compute_at(out, xo).vectorize(j, std::min(width, e),
-                                    TailStrategy::GuardWithIf);
-  acc.update()
-      .reorder(j, ru, x, h)
-      .vectorize(j, std::min(width, e), TailStrategy::GuardWithIf);
+      .parallel(xo)
+      .vectorize(cj, lanes, TailStrategy::ShiftInwards);
+  for (Func f : {queries, scores, runningMax, weights, runningSum, heads_out})
+    f.compute_at(out, ch);
+  queries.vectorize(x, block);
+  scores.split(u, uo, ui, keys, TailStrategy::ShiftInwards)
+      .reorder(x, ui, uo, h, n)
+      .vectorize(x, block)
+      .unroll(ui);
+  dot.compute_at(scores, uo).vectorize(x, block).unroll(u, keys);
+  dot.update().reorder(x, u, rj).vectorize(x, block).unroll(u, keys);
+  for (Func f : {runningMax, runningSum}) {
+    f.vectorize(x, block);
+    f.update().reorder(x, ru).vectorize(x, block);
+  }
+  weights.vectorize(x, block);
+  heads_out.split(j, jo, ji, lanes, TailStrategy::ShiftInwards)
+      .reorder(ji, x, jo, h, n)
+      .vectorize(ji)
+      .unroll(x, block);
+  acc.compute_at(heads_out, jo).vectorize(j, lanes).unroll(x, block);
+  acc.update().reorder(j, x, ru).vectorize(j, lanes).unroll(x, block);
   k.schedule = "attention_heads: " + std::to_string(block) +
-               " queries per task, scores per head and block";
+               " queries per task, tiles of " + std::to_string(keys) +
+               " keys and " + std::to_string(lanes) + " value features";
   k.pipeline = Pipeline(out);
   return k;
 }
