@@ -23,7 +23,7 @@ namespace {
 /// per forward pass. Ops in a tied repeat's body count once.
 struct OpCensus {
   int64_t ops = 0, batchNorms = 0, blocks = 0, adds = 0, activations = 0,
-          fusedSums = 0, fusedActivations = 0;
+          fusedSums = 0, fusedActivations = 0, affineLayerNorms = 0;
 
   static OpCensus of(mlir::ModuleOp module) {
     OpCensus c;
@@ -35,6 +35,8 @@ struct OpCensus {
       ++c.ops;
       if (llvm::isa<res::BatchNormOp>(op))
         ++c.batchNorms;
+      else if (auto norm = llvm::dyn_cast<res::LayerNormOp>(op))
+        c.affineLayerNorms += norm.getWeight() ? 1 : 0;
       else if (llvm::isa<res::ResidualOp>(op))
         ++c.blocks;
       else if (llvm::isa<res::AddOp>(op))
@@ -56,6 +58,10 @@ void reportCensus(const OpCensus &before, const OpCensus &after) {
      << " after (weight reads not counted)\n";
   os << "  batch norms folded: " << before.batchNorms - after.batchNorms
      << " of " << before.batchNorms << "\n";
+  if (before.affineLayerNorms > 0)
+    os << "  layer norm affines folded into the next layer: "
+       << before.affineLayerNorms - after.affineLayerNorms << " of "
+       << before.affineLayerNorms << "\n";
   os << "  skip adds fused into convolutions: "
      << after.fusedSums - before.fusedSums << " of "
      << before.blocks + before.adds << " (residual blocks and adds)\n";

@@ -207,6 +207,14 @@ LogicalResult Backward::visit(Operation *op) {
              << "' into a layer: its gradients would train a model without "
                 "that norm; generate gradients from the model as written, "
                 "before res-fold-bn";
+    if (auto ln = param ? param->getAttrOfType<StringAttr>(kFoldedLayerNormAttr)
+                        : StringAttr())
+      return w.emitOpError("reads '")
+             << w.getParam() << "', which res-fold-layernorm made by folding "
+             << "the affine of layer norm '" << ln.getValue()
+             << "' into a layer: its gradients would train a model without "
+                "that affine; generate gradients from the model as written, "
+                "before res-fold-layernorm";
     auto [it, first] = params.try_emplace(w.getParam().str(), g);
     if (!first)
       it->second = rewriter.create<AddOp>(

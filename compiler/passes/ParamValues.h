@@ -16,6 +16,10 @@
 
 namespace res {
 
+/// Marks a param made by res-fold-layernorm; the value is the norm's layer
+/// name. (res-fold-bn's mark is kFoldedBatchNormAttr in ResDialect.h.)
+constexpr llvm::StringLiteral kFoldedLayerNormAttr = "res.folded_ln";
+
 /// The `res.param` that `weight` reads, or null.
 ParamOp lookupParam(WeightOp weight);
 

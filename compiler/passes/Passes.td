@@ -45,6 +45,35 @@ def FoldBatchNorm : Pass<"res-fold-bn", "::mlir::ModuleOp"> {
   ];
 }
 
+def FoldLayerNorm : Pass<"res-fold-layernorm", "::mlir::ModuleOp"> {
+  let summary = "Fold a layer norm's elementwise affine into the layer "
+                "after it";
+  let description = [{
+    A `res.layer_norm` with bound `weight` (gamma) and `bias` (beta) whose
+    only user is the input of a `res.dense`, of a `res.conv2d` with a 1x1
+    kernel, one group and no padding, or of a `res.attention` (its input
+    projection) keeps only its normalisation: with n the normalised input,
+    W (n * gamma + beta) + b = (W diag(gamma)) n + (W beta + b), so the
+    layer's weight gets each input column j scaled by gamma_j and its bias
+    W beta added, computed in double precision. A layer without a bias gets
+    one (attention then also gets a zero output-projection bias, as the op
+    has both biases or neither). The layers a Transformer puts after its
+    norms (attention and the MLP's first dense layer) and ConvNeXt's
+    pointwise convolution after its norm are all of this kind; what is
+    saved is a multiply and an add per element of the normalised tensor,
+    and the norm's parameters. Folded parameters are new bound `res.param`s
+    named after the layer's weight and bias with the suffix `.ln_folded`;
+    gradients cannot be generated from them (res-generate-gradients
+    refuses them). Every layer norm with an affine that is left alone gets
+    a remark saying why.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "folded",
+              "layer norm affines folded into the layer after them">,
+    Statistic<"numKept", "kept", "layer norms that keep their affine">,
+  ];
+}
+
 def PruneIdentity : Pass<"res-prune-identity", "::mlir::ModuleOp"> {
   let summary = "Remove residual blocks whose branch is zero or provably small";
   let description = [{

@@ -80,6 +80,36 @@ TEST_P(NumericsTest, O2FoldsEveryBatchNormAfterALayer) {
   EXPECT_EQ(countOps(*module, "res.batch_norm"), before - afterLayer);
 }
 
+/// Layer norms that still scale and shift (have a weight operand).
+int affineLayerNorms(ModuleOp module) {
+  int count = 0;
+  module.walk([&](LayerNormOp norm) { count += norm.getWeight() ? 1 : 0; });
+  return count;
+}
+
+// Every layer norm whose only user is a dense layer, a 1x1 convolution or
+// attention loses its affine at -O2 (the output is checked above): the
+// Transformers' two norms per layer, ConvNeXt's norm in each block. What
+// is left: the Transformers' final norms (token(0) or the output reads
+// them); ConvNeXt's stem norm (a block reads it), its norm before the 2x2
+// downsampling convolution and the head's norm before a layer scale.
+TEST(NumericsLayerNormTest, O2FoldsTheNormsBeforeLinearLayers) {
+  const std::pair<const char *, std::pair<int, int>> kExamples[] = {
+      {"vit_cifar", {13, 1}},
+      {"transformer_encoder", {9, 1}},
+      {"convnext_mini", {7, 3}}};
+  for (const auto &[name, counts] : kExamples) {
+    QuietContext context;
+    auto module = compileExample(context.get(), name, {});
+    ASSERT_TRUE(module);
+    bindValues(*module, randomWeights(*module, kSeed));
+    EXPECT_EQ(affineLayerNorms(*module), counts.first) << name;
+    ASSERT_TRUE(runPipeline(
+        *module, [](OpPassManager &pm) { buildResPipeline(pm, 2); }));
+    EXPECT_EQ(affineLayerNorms(*module), counts.second) << name;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Examples, NumericsTest,
     ::testing::Values(Example{"resnet20", {}}, Example{"tied_ode", {}},
@@ -88,7 +118,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Example{"preact_resnet164", {}},
                       Example{"resnet18", {{kImageNet224, kSmall}}},
                       Example{"resnet34", {{kImageNet224, kSmall}}},
-                      Example{"resnet50", {{kImageNet224, kSmall}}}),
+                      Example{"resnet50", {{kImageNet224, kSmall}}},
+                      Example{"convnext_mini", {}}, Example{"vit_cifar", {}},
+                      Example{"transformer_encoder", {}}),
     [](const ::testing::TestParamInfo<Example> &info) {
       return std::string(info.param.name);
     });

@@ -14,7 +14,8 @@ void addPipelineOptions(CLI::App *app, PipelineOptions &options,
   // `-O2` is CLI11's short option -O with the value attached.
   app->add_option("-O", options.optLevel,
                   "Optimisation level: -O0 none, -O1 simplify and fold batch "
-                  "norms into convolutions, -O2 also prune identity blocks "
+                  "norms into convolutions, -O2 also fold layer norms' "
+                  "affines into the layer after them, prune identity blocks "
                   "and fuse skip adds into the layer before them "
                   "(everything that keeps the numbers)")
       ->type_name("LEVEL")
