@@ -225,3 +225,34 @@ func.func @live_layer_scale(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   }
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// A Transformer's MLP residual on tokens [N, T, D] whose last dense layer is
+// zero (weight and bias): the block is the identity and goes, norm and all.
+// CHECK-LABEL: func.func @zero_mlp_on_tokens
+// CHECK-NOT: res.residual
+// CHECK-NOT: res.layer_norm
+// CHECK: return %arg0
+res.param @ln.weight : tensor<8xf32> = dense<1.0> : tensor<8xf32>
+res.param @ln.bias : tensor<8xf32> = dense<0.5> : tensor<8xf32>
+res.param @d1.weight : tensor<16x8xf32> = dense<1.0> : tensor<16x8xf32>
+res.param @d2.weight : tensor<8x16xf32> = dense<0.0> : tensor<8x16xf32>
+res.param @d2.bias : tensor<8xf32> = dense<0.0> : tensor<8xf32>
+func.func @zero_mlp_on_tokens(%x: tensor<?x4x8xf32>) -> tensor<?x4x8xf32> {
+  // expected-remark @below {{pruned block 'mlp': 'd2' has zero weight and bias; bound 0}}
+  %0 = res.residual %x {layer = "mlp"} : tensor<?x4x8xf32> -> tensor<?x4x8xf32> branch {
+  ^bb0(%a: tensor<?x4x8xf32>):
+    %g = res.weight @ln.weight : tensor<8xf32>
+    %b = res.weight @ln.bias : tensor<8xf32>
+    %n = res.layer_norm %a, %g, %b {epsilon = 1.0e-05 : f64, layer = "ln"} : (tensor<?x4x8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x4x8xf32>
+    %w1 = res.weight @d1.weight : tensor<16x8xf32>
+    %h = res.dense %n, %w1 {layer = "d1"} : (tensor<?x4x8xf32>, tensor<16x8xf32>) -> tensor<?x4x16xf32>
+    %act = res.activation gelu %h {layer = "act"} : tensor<?x4x16xf32>
+    %w2 = res.weight @d2.weight : tensor<8x16xf32>
+    %b2 = res.weight @d2.bias : tensor<8xf32>
+    %y = res.dense %act, %w2, %b2 {layer = "d2"} : (tensor<?x4x16xf32>, tensor<8x16xf32>, tensor<8xf32>) -> tensor<?x4x8xf32>
+    res.yield %y : tensor<?x4x8xf32>
+  }
+  return %0 : tensor<?x4x8xf32>
+}
