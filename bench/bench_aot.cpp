@@ -14,6 +14,7 @@
 #include "resnet18.h"
 #include "resnet20.h"
 #include "resnet50.h"
+#include "vit_b_16.h"
 
 #include <algorithm>
 #include <chrono>
@@ -48,7 +49,8 @@ const ModelApi kModels[] = {
     RESC_BENCH_MODEL(resnet50, RESNET50),
     RESC_BENCH_MODEL(mobilenet_v2, MOBILENET_V2),
     RESC_BENCH_MODEL(efficientnet_b0, EFFICIENTNET_B0),
-    RESC_BENCH_MODEL(convnext_tiny, CONVNEXT_TINY)};
+    RESC_BENCH_MODEL(convnext_tiny, CONVNEXT_TINY),
+    RESC_BENCH_MODEL(vit_b_16, VIT_B_16)};
 
 [[noreturn]] void fail(const std::string &message) {
   std::fprintf(stderr, "bench_aot: error: %s\n", message.c_str());
@@ -97,7 +99,7 @@ int main(int argc, char **argv) {
   if (!api)
     fail(std::string("unknown model '") + argv[1] +
          "'; built in: resnet20, resnet18, resnet50, mobilenet_v2, "
-         "efficientnet_b0, convnext_tiny");
+         "efficientnet_b0, convnext_tiny, vit_b_16");
   long batch = positive(argv[3], "BATCH", 1);
   int threads = int(positive(argv[4], "THREADS", 1));
   long repeat = positive(argv[5], "REPEAT", 1);
