@@ -19,6 +19,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -110,8 +111,10 @@ struct Case {
 Ref runKernel(const KernelDesc &desc, const std::vector<Ref> &operands,
               const std::vector<int64_t> &shape, std::string &error) {
   std::string compileError;
+  // HL_JIT_TARGET picks the target, as for the JIT: codegen.GradKernels
+  // .Dense.avx2 runs these kernels with AVX2's schedules.
   auto kernel = res::codegen::testing::sharedCache()->get(
-      desc, Halide::get_host_target(), compileError);
+      desc, Halide::get_jit_target_from_environment(), compileError);
   if (!kernel) {
     error = compileError;
     return Ref(shape);
@@ -532,7 +535,8 @@ TEST(GradKernels, ConvGradWeight) {
 //===----------------------------------------------------------------------===//
 
 TEST(GradKernels, DenseGradients) {
-  for (auto [O, I] : {std::pair<int64_t, int64_t>{10, 37}, {64, 64}, {3, 2}}) {
+  for (auto [O, I] :
+       {std::pair<int64_t, int64_t>{10, 37}, {64, 64}, {3, 2}, {20, 100}}) {
     auto makeIn = [&](int64_t n) {
       return std::vector<Ref>{random({n, O}, 15), random({O, I}, 16)};
     };
@@ -565,10 +569,15 @@ TEST(GradKernels, DenseGradients) {
 }
 
 // Per pixel on [N, C, H, W] (ConvNeXt's dense layers), the rows are the
-// (x, y, n) positions.
+// (x, y, n) positions; rows of 13 and 16 give the register tiles of
+// positions (a shifted last tile with 13) on AVX2 (4) and AVX-512 (8),
+// rows of 5 the row-at-a-time schedule on AVX-512.
 TEST(GradKernels, DenseGradientsPerPixel) {
-  const int64_t H = 3, W = 5;
-  for (auto [O, I] : {std::pair<int64_t, int64_t>{10, 37}, {3, 2}}) {
+  for (auto [H, W, O, I] : {std::array<int64_t, 4>{3, 5, 10, 37},
+                            {3, 5, 3, 2},
+                            {2, 13, 20, 100},
+                            {1, 13, 8, 48},
+                            {8, 16, 8, 48}}) {
     auto makeIn = [&](int64_t n) {
       return std::vector<Ref>{random({n, O, H, W}, 25), random({O, I}, 26)};
     };
