@@ -242,7 +242,8 @@ double KernelDesc::flopsPerSample() const {
            double(operands[0].dims[0] / groups * kernel[0] * kernel[1]);
   }
   case KernelKind::Dense:
-    return 2.0 * double(result[0]) * double(operands[0].dims[0]);
+    // Per position for [N, T, D] and [N, C, H, W] (perSample counts them).
+    return 2.0 * double(perSample(result)) * double(operands[0].dims[0]);
   case KernelKind::ConvGradInput: {
     // The forward conv's multiply-adds: every (output, tap) pair once.
     const Dims &dy = operands[0].dims, &w = operands[1].dims; // (kw,kh,c,o)
@@ -254,9 +255,10 @@ double KernelDesc::flopsPerSample() const {
            double(result[1] * result[2] * result[3]);
   }
   case KernelKind::DenseGradInput:
-    return 2.0 * double(result[0]) * double(operands[0].dims[0]);
+    return 2.0 * double(perSample(result)) * double(operands[0].dims[0]);
   case KernelKind::DenseGradWeight:
-    return 2.0 * double(result[0]) * double(result[1]);
+    // Every position of x ([I] or [I, H, W]) meets every output.
+    return 2.0 * double(result[0]) * double(perSample(operands[0].dims));
   case KernelKind::AttentionHeads: {
     // q k^T and the weights times v: 2 T^2 D multiply-adds.
     const double t = double(result[2]);

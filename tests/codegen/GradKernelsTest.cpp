@@ -583,6 +583,8 @@ TEST(GradKernels, DenseGradientsPerPixel) {
     };
     KernelDesc gi = describe(KernelKind::DenseGradInput, makeIn(1),
                              {true, false}, {I, H, W});
+    // Every position's multiply-adds count (the profile's GFLOP/s).
+    EXPECT_EQ(gi.flopsPerSample(), 2.0 * double(O * I * H * W));
     check(gi, makeIn, [&](const std::vector<Ref> &ops) {
       Ref dx({ops[0].shape[0], I, H, W});
       forEach(dx.shape, [&](const std::vector<int64_t> &i) {
@@ -598,6 +600,7 @@ TEST(GradKernels, DenseGradientsPerPixel) {
     KernelDesc gw =
         describe(KernelKind::DenseGradWeight, makeW(1), {true, true}, {O, I});
     gw.resultBatched = false;
+    EXPECT_EQ(gw.flopsPerSample(), 2.0 * double(O * I * H * W));
     check(gw, makeW, [&](const std::vector<Ref> &ops) {
       Ref dw({O, I});
       const int64_t N = ops[0].shape[0];
