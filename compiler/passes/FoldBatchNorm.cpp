@@ -102,7 +102,6 @@ private:
   /// returns its result.
   Value rebuild(const Layer &layer, Value input, ParamOp weight, ParamOp bias,
                 Location loc);
-  void eraseIfDead(Value value);
 
   using CacheKey = std::pair<std::array<Operation *, 6>, bool>;
   std::map<CacheKey, std::pair<ParamOp, ParamOp>> cache;
@@ -172,26 +171,10 @@ std::pair<ParamOp, ParamOp> FoldBatchNormPass::foldedParams(
 Value FoldBatchNormPass::rebuild(const Layer &layer, Value input,
                                  ParamOp weight, ParamOp bias, Location loc) {
   OpBuilder builder(layer.op);
+  // Weight before bias in the IR (argument order of evaluation is not).
   Value w = createWeight(builder, loc, weight);
   Value b = createWeight(builder, loc, bias);
-  Type type = layer.op->getResult(0).getType();
-  if (auto conv = dyn_cast<Conv2DOp>(layer.op))
-    return builder.create<Conv2DOp>(
-        loc, type, input, w, b, conv.getStrideAttr(), conv.getPaddingAttr(),
-        conv.getDilationAttr(), conv.getGroupsAttr(), conv.getLayerAttr());
-  auto dense = cast<DenseOp>(layer.op);
-  return builder.create<DenseOp>(loc, type, input, w, b, dense.getLayerAttr());
-}
-
-void FoldBatchNormPass::eraseIfDead(Value value) {
-  if (!value)
-    return;
-  if (auto weight = value.getDefiningOp<WeightOp>();
-      weight && weight.use_empty()) {
-    if (ParamOp param = lookupParam(weight))
-      maybeUnused.insert(param);
-    weight.erase();
-  }
+  return rebuildLayer(builder, loc, layer.op, input, w, b);
 }
 
 void FoldBatchNormPass::foldBackward(BatchNormOp bn, const Layer &layer,
@@ -215,7 +198,7 @@ void FoldBatchNormPass::foldBackward(BatchNormOp bn, const Layer &layer,
   bn.erase();
   layer.op->erase();
   for (Value v : operands)
-    eraseIfDead(v);
+    eraseWeightReadIfUnused(v, maybeUnused);
   ++numFolded;
 }
 
@@ -232,17 +215,8 @@ void FoldBatchNormPass::foldBackwardAtRunTime(BatchNormOp bn,
                             layer.weightType().getElementType()),
       layer.weight, bn.getWeight(), bn.getBias(), bn.getRunningMean(),
       bn.getRunningVar(), layer.bias, bn.getEpsilonAttr());
-  Value folded;
-  Type type = layer.op->getResult(0).getType();
-  if (auto conv = dyn_cast<Conv2DOp>(layer.op))
-    folded = builder.create<Conv2DOp>(
-        loc, type, layer.input, fold.getFoldedWeight(), fold.getFoldedBias(),
-        conv.getStrideAttr(), conv.getPaddingAttr(), conv.getDilationAttr(),
-        conv.getGroupsAttr(), conv.getLayerAttr());
-  else
-    folded = builder.create<DenseOp>(
-        loc, type, layer.input, fold.getFoldedWeight(), fold.getFoldedBias(),
-        cast<DenseOp>(layer.op).getLayerAttr());
+  Value folded = rebuildLayer(builder, loc, layer.op, layer.input,
+                              fold.getFoldedWeight(), fold.getFoldedBias());
   bn.getResult().replaceAllUsesWith(folded);
   bn.erase();
   layer.op->erase();
@@ -283,7 +257,7 @@ void FoldBatchNormPass::foldForward(BatchNormOp bn, const Layer &layer,
   layer.op->erase();
   bn.erase();
   for (Value v : operands)
-    eraseIfDead(v);
+    eraseWeightReadIfUnused(v, maybeUnused);
   ++numFoldedForward;
 }
 

@@ -56,7 +56,6 @@ private:
   /// A zero bias of `size` for attention's output projection when the
   /// folded input projection gains a bias (the op has both or neither).
   ParamOp zeroOutBias(AttentionOp attention, int64_t size);
-  void eraseIfDead(Value value);
 
   std::map<std::array<Operation *, 4>, std::pair<ParamOp, ParamOp>> cache;
   llvm::SmallPtrSet<Operation *, 16> maybeUnused;
@@ -152,17 +151,6 @@ ParamOp FoldLayerNormPass::zeroOutBias(AttentionOp attention, int64_t size) {
   return zero;
 }
 
-void FoldLayerNormPass::eraseIfDead(Value value) {
-  if (!value)
-    return;
-  if (auto weight = value.getDefiningOp<WeightOp>();
-      weight && weight.use_empty()) {
-    if (ParamOp param = lookupParam(weight))
-      maybeUnused.insert(param);
-    weight.erase();
-  }
-}
-
 void FoldLayerNormPass::fold(LayerNormOp norm, const Consumer &layer) {
   auto [weightParam, biasParam] = foldedParams(norm, layer);
   OpBuilder builder(layer.op);
@@ -175,17 +163,8 @@ void FoldLayerNormPass::fold(LayerNormOp norm, const Consumer &layer) {
       norm.getEpsilonAttr(), norm.getLayerAttr());
   Value w = createWeight(builder, loc, weightParam);
   Value b = createWeight(builder, loc, biasParam);
-  Type type = layer.op->getResult(0).getType();
   Value folded;
-  if (auto dense = dyn_cast<DenseOp>(layer.op)) {
-    folded =
-        builder.create<DenseOp>(loc, type, plain, w, b, dense.getLayerAttr());
-  } else if (auto conv = dyn_cast<Conv2DOp>(layer.op)) {
-    folded = builder.create<Conv2DOp>(
-        loc, type, plain, w, b, conv.getStrideAttr(), conv.getPaddingAttr(),
-        conv.getDilationAttr(), conv.getGroupsAttr(), conv.getLayerAttr());
-  } else {
-    auto attention = cast<AttentionOp>(layer.op);
+  if (auto attention = dyn_cast<AttentionOp>(layer.op)) {
     Value outBias = attention.getOutBias();
     if (!outBias)
       outBias = createWeight(
@@ -194,8 +173,10 @@ void FoldLayerNormPass::fold(LayerNormOp norm, const Consumer &layer) {
               attention,
               cast<RankedTensorType>(attention.getType()).getDimSize(2)));
     folded = builder.create<AttentionOp>(
-        loc, type, plain, w, b, attention.getOutWeight(), outBias,
-        attention.getHeadsAttr(), attention.getLayerAttr());
+        loc, attention.getType(), plain, w, b, attention.getOutWeight(),
+        outBias, attention.getHeadsAttr(), attention.getLayerAttr());
+  } else {
+    folded = rebuildLayer(builder, loc, layer.op, plain, w, b);
   }
   layer.op->getResult(0).replaceAllUsesWith(folded);
   SmallVector<Value> operands = {norm.getWeight(), norm.getBias(), layer.weight,
@@ -203,7 +184,7 @@ void FoldLayerNormPass::fold(LayerNormOp norm, const Consumer &layer) {
   layer.op->erase();
   norm.erase();
   for (Value v : operands)
-    eraseIfDead(v);
+    eraseWeightReadIfUnused(v, maybeUnused);
   ++numFolded;
 }
 

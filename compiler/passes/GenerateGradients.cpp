@@ -199,22 +199,25 @@ LogicalResult Backward::visit(Operation *op) {
   };
   if (auto w = dyn_cast<WeightOp>(op)) {
     ParamOp param = lookupParam(w);
-    if (auto bn = param ? param->getAttrOfType<StringAttr>(kFoldedBatchNormAttr)
-                        : StringAttr())
-      return w.emitOpError("reads '")
-             << w.getParam() << "', which res-fold-bn made by folding batch "
-             << "norm '" << bn.getValue()
-             << "' into a layer: its gradients would train a model without "
-                "that norm; generate gradients from the model as written, "
-                "before res-fold-bn";
-    if (auto ln = param ? param->getAttrOfType<StringAttr>(kFoldedLayerNormAttr)
-                        : StringAttr())
-      return w.emitOpError("reads '")
-             << w.getParam() << "', which res-fold-layernorm made by folding "
-             << "the affine of layer norm '" << ln.getValue()
-             << "' into a layer: its gradients would train a model without "
-                "that affine; generate gradients from the model as written, "
-                "before res-fold-layernorm";
+    // Params that an inference-only fold made: its mark, the pass, what it
+    // folded into a layer and what training them would lose.
+    struct Fold {
+      llvm::StringRef mark, pass, what, lost;
+    };
+    for (Fold fold :
+         {Fold{kFoldedBatchNormAttr, "res-fold-bn", "batch norm", "that norm"},
+          Fold{kFoldedLayerNormAttr, "res-fold-layernorm",
+               "the affine of layer norm", "that affine"}})
+      if (auto source = param ? param->getAttrOfType<StringAttr>(fold.mark)
+                              : StringAttr())
+        return w.emitOpError("reads '")
+               << w.getParam() << "', which " << fold.pass
+               << " made by folding " << fold.what << " '" << source.getValue()
+               << "' into a layer: its gradients would train a model "
+                  "without "
+               << fold.lost
+               << "; generate gradients from the model as written, before "
+               << fold.pass;
     auto [it, first] = params.try_emplace(w.getParam().str(), g);
     if (!first)
       it->second = rewriter.create<AddOp>(

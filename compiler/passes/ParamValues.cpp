@@ -86,6 +86,31 @@ WeightOp createWeight(OpBuilder &builder, Location loc, ParamOp param) {
       loc, param.getType(), FlatSymbolRefAttr::get(param.getSymNameAttr()));
 }
 
+void eraseWeightReadIfUnused(Value value,
+                             llvm::SmallPtrSetImpl<Operation *> &maybeUnused) {
+  if (!value)
+    return;
+  if (auto weight = value.getDefiningOp<WeightOp>();
+      weight && weight.use_empty()) {
+    if (ParamOp param = lookupParam(weight))
+      maybeUnused.insert(param);
+    weight.erase();
+  }
+}
+
+Value rebuildLayer(OpBuilder &builder, Location loc, Operation *layer,
+                   Value input, Value weight, Value bias) {
+  Type type = layer->getResult(0).getType();
+  if (auto conv = dyn_cast<Conv2DOp>(layer))
+    return builder.create<Conv2DOp>(loc, type, input, weight, bias,
+                                    conv.getStrideAttr(), conv.getPaddingAttr(),
+                                    conv.getDilationAttr(),
+                                    conv.getGroupsAttr(), conv.getLayerAttr());
+  auto dense = cast<DenseOp>(layer);
+  return builder.create<DenseOp>(loc, type, input, weight, bias,
+                                 dense.getLayerAttr());
+}
+
 /// Names of the params that some `res.weight` of `module` reads.
 static llvm::StringSet<> readParams(ModuleOp module) {
   llvm::StringSet<> names;

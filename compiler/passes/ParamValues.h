@@ -66,6 +66,19 @@ private:
 WeightOp createWeight(mlir::OpBuilder &builder, mlir::Location loc,
                       ParamOp param);
 
+/// Erases the `res.weight` that defines `value` when nothing reads it any
+/// more, and adds its param to `maybeUnused` (for eraseUnusedParams). Does
+/// nothing for a null value or one defined otherwise.
+void eraseWeightReadIfUnused(
+    mlir::Value value, llvm::SmallPtrSetImpl<mlir::Operation *> &maybeUnused);
+
+/// A copy of `layer` (a `res.conv2d` or `res.dense`) at the builder's
+/// insertion point that reads `input`, `weight` and `bias` (may be null)
+/// instead of its own, with its attributes; returns its result.
+mlir::Value rebuildLayer(mlir::OpBuilder &builder, mlir::Location loc,
+                         mlir::Operation *layer, mlir::Value input,
+                         mlir::Value weight, mlir::Value bias);
+
 /// Erases the params in `candidates` that no `res.weight` of `module` reads
 /// any more; returns how many were erased.
 unsigned
